@@ -1,0 +1,239 @@
+"""Contacts (clientes) and their opportunities (oportunidades)."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from peewee import JOIN, fn
+
+from crm_tui import clock
+from crm_tui.services import history
+from crm_tui.services.errors import FieldError, FieldName, NotFound, ValidationError
+from crm_tui.services.records import ContactRecord, OpportunityRecord
+from crm_tui.services.text import NAME_LIMIT, check_length, clean_line
+from crm_tui.store.db import writes
+from crm_tui.store.models import Contact, Opportunity, User
+
+CODE_LIMIT = 64
+
+
+def contact_record(contact: Contact, owner: str | None) -> ContactRecord:
+    return ContactRecord(
+        id=contact.id,
+        uid=contact.uid,
+        code=contact.code,
+        name=contact.name,
+        company=contact.company,
+        phone=contact.phone,
+        email=contact.email,
+        credit_hold=bool(contact.credit_hold),
+        owner=owner,
+    )
+
+
+def get_contact(code: str) -> ContactRecord:
+    row = (
+        Contact.select(Contact, User.username)
+        .join(User, JOIN.LEFT_OUTER, on=(Contact.owner == User.id))
+        .where(Contact.code == code.strip())
+        .first()
+    )
+    if row is None:
+        raise NotFound("error.unknown_contact", value=code)
+    owner = row.owner.username if row.owner_id else None
+    return contact_record(row, owner)
+
+
+def get_contact_by_id(contact_id: int) -> ContactRecord:
+    contact = Contact.get_or_none(Contact.id == contact_id)
+    if contact is None:
+        raise NotFound("error.unknown_contact", value=str(contact_id))
+    owner = contact.owner.username if contact.owner_id else None
+    return contact_record(contact, owner)
+
+
+def _check_code(code: str, errors: list[FieldError]) -> str:
+    code = clean_line(code)
+    if not code:
+        errors.append(FieldError("code", "error.required", {"field": FieldName("field.code")}))
+    check_length("code", code, CODE_LIMIT, errors)
+    return code
+
+
+@writes
+def create_contact(
+    code: str,
+    name: str,
+    *,
+    company: str = "",
+    phone: str = "",
+    email: str = "",
+    credit_hold: bool = False,
+    owner_id: int | None = None,
+    actor_id: int | None = None,
+) -> ContactRecord:
+    errors: list[FieldError] = []
+    code = _check_code(code, errors)
+    name = clean_line(name)
+    if not name:
+        errors.append(FieldError("name", "error.required", {"field": FieldName("field.name")}))
+    check_length("name", name, NAME_LIMIT, errors)
+    if errors:
+        raise ValidationError(errors)
+    if Contact.select().where(Contact.code == code).exists():
+        raise ValidationError.single(
+            "code", "error.duplicate", field=FieldName("field.code"), value=code
+        )
+    contact = Contact.create(
+        code=code,
+        name=name,
+        company=clean_line(company),
+        phone=clean_line(phone),
+        email=clean_line(email),
+        credit_hold=credit_hold,
+        owner=owner_id,
+        created_at=clock.now(),
+    )
+    history.record(
+        history.CONTACT_CREATED,
+        actor_id=actor_id,
+        contact_id=contact.id,
+        details={"code": code, "name": name},
+    )
+    owner = User.get_by_id(owner_id).username if owner_id else None
+    return contact_record(contact, owner)
+
+
+def search_contacts(
+    text: str = "", *, after_name: str | None = None, limit: int = 50
+) -> list[ContactRecord]:
+    """Contacts whose code, name, company or phone contains `text`, by name;
+    paged by (name, id) so no page loads the table."""
+    query = Contact.select(Contact, User.username).join(
+        User, JOIN.LEFT_OUTER, on=(Contact.owner == User.id)
+    )
+    text = clean_line(text)
+    if text:
+        pattern = f"%{text.lower()}%"
+        query = query.where(
+            (fn.LOWER(Contact.name) ** pattern)
+            | (fn.LOWER(Contact.code) ** pattern)
+            | (fn.LOWER(Contact.company) ** pattern)
+            | (Contact.phone**pattern)
+        )
+    if after_name is not None:
+        query = query.where(Contact.name > after_name)
+    query = query.order_by(Contact.name, Contact.id).limit(limit)
+    return [contact_record(row, row.owner.username if row.owner_id else None) for row in query]
+
+
+def opportunity_record(row: Opportunity) -> OpportunityRecord:
+    return OpportunityRecord(
+        id=row.id,
+        uid=row.uid,
+        code=row.code,
+        title=row.title,
+        contact_id=row.contact_id,
+        contact_code=row.contact.code,
+        contact_name=row.contact.name,
+        stage=row.stage,
+        sub_stage=row.sub_stage,
+        owner=row.owner.username if row.owner_id else None,
+        value=Decimal(row.value),
+    )
+
+
+def _opportunity_query() -> Any:
+    owner = User.alias()
+    return (
+        Opportunity.select(Opportunity, Contact, owner)
+        .join(Contact, on=(Opportunity.contact == Contact.id))
+        .switch(Opportunity)
+        .join(owner, JOIN.LEFT_OUTER, on=(Opportunity.owner == owner.id))
+    )
+
+
+def get_opportunity(code: str) -> OpportunityRecord:
+    row = _opportunity_query().where(Opportunity.code == code.strip()).first()
+    if row is None:
+        raise NotFound("error.unknown_opportunity", value=code)
+    return opportunity_record(row)
+
+
+def get_opportunity_by_id(opportunity_id: int) -> OpportunityRecord:
+    row = _opportunity_query().where(Opportunity.id == opportunity_id).first()
+    if row is None:
+        raise NotFound("error.unknown_opportunity", value=str(opportunity_id))
+    return opportunity_record(row)
+
+
+def opportunities_of(contact_id: int) -> list[OpportunityRecord]:
+    query = _opportunity_query().where(Opportunity.contact == contact_id)
+    return [opportunity_record(row) for row in query.order_by(Opportunity.id.desc()).limit(500)]
+
+
+def search_opportunities(
+    text: str = "", *, after_id: int | None = None, limit: int = 50
+) -> list[OpportunityRecord]:
+    query = _opportunity_query()
+    text = clean_line(text)
+    if text:
+        pattern = f"%{text.lower()}%"
+        query = query.where(
+            (fn.LOWER(Opportunity.title) ** pattern)
+            | (fn.LOWER(Opportunity.code) ** pattern)
+            | (fn.LOWER(Contact.name) ** pattern)
+        )
+    if after_id is not None:
+        query = query.where(Opportunity.id < after_id)
+    return [opportunity_record(row) for row in query.order_by(Opportunity.id.desc()).limit(limit)]
+
+
+@writes
+def create_opportunity(
+    code: str,
+    title: str,
+    contact_id: int,
+    *,
+    stage: str = "new",
+    sub_stage: str = "",
+    owner_id: int | None = None,
+    value: Decimal | str | int = 0,
+    actor_id: int | None = None,
+) -> OpportunityRecord:
+    errors: list[FieldError] = []
+    code = _check_code(code, errors)
+    title = clean_line(title)
+    if not title:
+        errors.append(FieldError("title", "error.required", {"field": FieldName("field.title")}))
+    check_length("title", title, NAME_LIMIT, errors)
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        errors.append(FieldError("value", "error.bad_number", {"value": str(value)}))
+        amount = Decimal(0)
+    if errors:
+        raise ValidationError(errors)
+    if Opportunity.select().where(Opportunity.code == code).exists():
+        raise ValidationError.single(
+            "code", "error.duplicate", field=FieldName("field.code"), value=code
+        )
+    opportunity = Opportunity.create(
+        code=code,
+        title=title,
+        contact=contact_id,
+        stage=clean_line(stage) or "new",
+        sub_stage=clean_line(sub_stage),
+        owner=owner_id,
+        value=amount,
+        created_at=clock.now(),
+    )
+    history.record(
+        history.OPPORTUNITY_CREATED,
+        actor_id=actor_id,
+        contact_id=contact_id,
+        opportunity_id=opportunity.id,
+        details={"code": code, "title": title},
+    )
+    return get_opportunity_by_id(opportunity.id)

@@ -1,0 +1,101 @@
+"""The append-only record of what happened. Services call `record` inside
+the transaction of the change it describes, so a change and its history
+are written together or not at all; the database refuses edits to it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from peewee import JOIN
+
+from crm_tui import clock
+from crm_tui.services.records import HistoryRecord
+from crm_tui.store.models import HistoryEvent, User
+
+# Action codes, stable: they are stored and exported.
+CONTACT_CREATED = "contact_created"
+OPPORTUNITY_CREATED = "opportunity_created"
+INTERACTION_CREATED = "interaction_created"
+INTERACTION_EDITED = "interaction_edited"
+INTERACTION_DELETED = "interaction_deleted"
+STATUS_CHANGED = "status_changed"
+ASSIGNMENT_ADDED = "assignment_added"
+ASSIGNMENT_CHANGED = "assignment_changed"
+ASSIGNMENT_REMOVED = "assignment_removed"
+LINKED_OPPORTUNITY = "linked_opportunity"
+TAGS_CHANGED = "tags_changed"
+CALL_INBOUND = "call_inbound"
+CALL_OUTBOUND = "call_outbound"
+CALL_MISSED = "call_missed"
+CAMPAIGN_SCHEDULED = "campaign_scheduled"
+EMAIL_CAMPAIGN_SENT = "email_campaign_sent"
+COMMENT_ADDED = "comment_added"
+COMMENT_DELETED = "comment_deleted"
+USER_ADDED = "user_added"
+IMPORTED = "imported"
+
+
+def record(
+    action: str,
+    *,
+    actor_id: int | None,
+    interaction_id: int | None = None,
+    contact_id: int | None = None,
+    opportunity_id: int | None = None,
+    details: dict[str, object] | None = None,
+) -> None:
+    HistoryEvent.insert(
+        at=clock.now(),
+        actor=actor_id,
+        action=action,
+        interaction=interaction_id,
+        contact=contact_id,
+        opportunity=opportunity_id,
+        details=json.dumps(details or {}, ensure_ascii=False, default=str, sort_keys=True),
+    ).execute()
+
+
+def list_history(
+    *,
+    interaction_id: int | None = None,
+    contact_id: int | None = None,
+    opportunity_id: int | None = None,
+    before_id: int | None = None,
+    limit: int = 200,
+) -> list[HistoryRecord]:
+    """Newest first, paged by id; exactly one target must be given."""
+    query = HistoryEvent.select(
+        HistoryEvent.id,
+        HistoryEvent.at,
+        User.username,
+        HistoryEvent.action,
+        HistoryEvent.contact,
+        HistoryEvent.opportunity,
+        HistoryEvent.interaction,
+        HistoryEvent.details,
+    ).join(User, on=(HistoryEvent.actor == User.id), join_type=JOIN.LEFT_OUTER)
+    if interaction_id is not None:
+        query = query.where(HistoryEvent.interaction == interaction_id)
+    elif contact_id is not None:
+        query = query.where(HistoryEvent.contact == contact_id)
+    elif opportunity_id is not None:
+        query = query.where(HistoryEvent.opportunity == opportunity_id)
+    else:
+        raise ValueError("list_history needs a target")
+    if before_id is not None:
+        query = query.where(HistoryEvent.id < before_id)
+    rows: Iterable[tuple] = query.order_by(HistoryEvent.id.desc()).limit(limit).tuples()
+    return [
+        HistoryRecord(
+            id=row[0],
+            at=row[1],
+            actor=row[2],
+            action=row[3],
+            contact_id=row[4],
+            opportunity_id=row[5],
+            interaction_id=row[6],
+            details=json.loads(row[7] or "{}"),
+        )
+        for row in rows
+    ]

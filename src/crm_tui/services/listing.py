@@ -1,0 +1,348 @@
+"""Filtered, keyset-paged lists of interactions, and full-text search.
+
+Pages are fetched with keyset conditions over (occurred_at, id), served by
+the list indexes, so page 10,000 costs what page 1 costs and nothing loads
+a table. A search orders by id (most recently recorded first) because that
+is the order full-text indexes yield matches in without sorting them all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from peewee import JOIN, SQL, Expression, Tuple, fn
+
+from crm_tui.services.errors import NotFound
+from crm_tui.services.records import (
+    Cursor,
+    InteractionFilter,
+    InteractionRecord,
+    Page,
+    TypeRecord,
+)
+from crm_tui.services.types import TypeIndex
+from crm_tui.services.vocab import DIRECTION, KIND, STATUS, fold
+from crm_tui.store.db import current, engine_of
+from crm_tui.store.models import (
+    Contact,
+    Interaction,
+    InteractionTag,
+    InteractionType,
+    Opportunity,
+    Tag,
+    User,
+)
+
+Responsible = User.alias("responsible")
+Creator = User.alias("creator")
+
+_COLUMNS = (
+    Interaction.id,
+    Interaction.uid,
+    InteractionType.id,
+    InteractionType.code,
+    InteractionType.label_es,
+    InteractionType.label_en,
+    InteractionType.channel,
+    InteractionType.colour,
+    InteractionType.glyph,
+    InteractionType.active,
+    InteractionType.position,
+    Interaction.kind,
+    Interaction.status,
+    Interaction.priority,
+    Interaction.direction,
+    Interaction.internal,
+    Interaction.subject,
+    Interaction.note,
+    Interaction.outcome,
+    Contact.id,
+    Contact.code,
+    Contact.name,
+    Opportunity.id,
+    Opportunity.code,
+    Opportunity.title,
+    Responsible.username,
+    Responsible.display_name,
+    Creator.username,
+    Interaction.entry_name,
+    Interaction.occurred_at,
+    Interaction.starts_at,
+    Interaction.ends_at,
+    Interaction.follow_up_at,
+    Interaction.due_at,
+    Interaction.location,
+    Interaction.version,
+    Interaction.created_at,
+    Interaction.updated_at,
+    Interaction.recurrence,
+    Interaction.campaign,
+    Interaction.rule,
+)
+
+DEFAULT_PAGE = 50
+MAX_PAGE = 1000
+
+
+def select_records() -> Any:
+    """The interaction query joined to what a record shows."""
+    return (
+        Interaction.select(*_COLUMNS)
+        .join(InteractionType, on=(Interaction.type == InteractionType.id))
+        .switch(Interaction)
+        .join(Contact, on=(Interaction.contact == Contact.id))
+        .switch(Interaction)
+        .join(Opportunity, JOIN.LEFT_OUTER, on=(Interaction.opportunity == Opportunity.id))
+        .switch(Interaction)
+        .join(Responsible, JOIN.LEFT_OUTER, on=(Interaction.user == Responsible.id))
+        .switch(Interaction)
+        .join(Creator, on=(Interaction.created_by == Creator.id))
+    )
+
+
+def tags_of(interaction_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    if not interaction_ids:
+        return {}
+    found: dict[int, list[str]] = defaultdict(list)
+    rows = (
+        InteractionTag.select(InteractionTag.interaction, Tag.name)
+        .join(Tag, on=(InteractionTag.tag == Tag.id))
+        .where(InteractionTag.interaction.in_(list(interaction_ids)))
+        .tuples()
+    )
+    for interaction_id, name in rows:
+        found[interaction_id].append(name)
+    return {key: tuple(sorted(names)) for key, names in found.items()}
+
+
+def to_records(rows: Iterable[tuple[Any, ...]]) -> list[InteractionRecord]:
+    rows = list(rows)
+    tags = tags_of([row[0] for row in rows])
+    type_cache: dict[int, TypeRecord] = {}
+    records = []
+    for row in rows:
+        type_id = row[2]
+        type_record = type_cache.get(type_id)
+        if type_record is None:
+            type_record = TypeRecord(*row[2:11])
+            type_cache[type_id] = type_record
+        records.append(
+            InteractionRecord(
+                id=row[0],
+                uid=row[1],
+                type=type_record,
+                kind=row[11],
+                status=row[12],
+                priority=row[13],
+                direction=row[14],
+                internal=bool(row[15]),
+                subject=row[16],
+                note=row[17],
+                outcome=row[18],
+                contact_id=row[19],
+                contact_code=row[20],
+                contact_name=row[21],
+                opportunity_id=row[22],
+                opportunity_code=row[23],
+                opportunity_title=row[24],
+                user=row[25],
+                user_name=row[26],
+                created_by=row[27],
+                entry_name=row[28],
+                occurred_at=row[29],
+                starts_at=row[30],
+                ends_at=row[31],
+                follow_up_at=row[32],
+                due_at=row[33],
+                location=row[34],
+                version=row[35],
+                created_at=row[36],
+                updated_at=row[37],
+                recurrence=row[38],
+                campaign_id=row[39],
+                rule_id=row[40],
+                tags=tags.get(row[0], ()),
+            )
+        )
+    return records
+
+
+def search_tokens(text: str) -> list[str]:
+    """Words of a search, accent-folded: each must match (as a prefix)."""
+    return re.findall(r"\w+", fold(text))
+
+
+def _search_condition(text: str) -> Expression | None:
+    tokens = search_tokens(text)
+    if not tokens:
+        return None
+    if engine_of(current()) == "sqlite":
+        query = " AND ".join(f'"{token}"*' for token in tokens)
+        in_text = Interaction.id.in_(
+            SQL("SELECT rowid FROM interaction_fts WHERE interaction_fts MATCH ?", [query])
+        )
+        in_comments = Interaction.id.in_(
+            SQL(
+                "SELECT interaction_id FROM comment WHERE id IN "
+                "(SELECT rowid FROM comment_fts WHERE comment_fts MATCH ?)",
+                [query],
+            )
+        )
+    else:
+        query = " & ".join(f"{token}:*" for token in tokens)
+        in_text = Interaction.id.in_(
+            SQL(
+                "SELECT id FROM interaction WHERE search_vector @@ to_tsquery('simple', %s)",
+                [query],
+            )
+        )
+        in_comments = Interaction.id.in_(
+            SQL(
+                "SELECT interaction_id FROM comment "
+                "WHERE search_vector @@ to_tsquery('simple', %s)",
+                [query],
+            )
+        )
+    return in_text | in_comments
+
+
+def _ids_of(model: Any, column: Any, values: Sequence[str], error_key: str) -> list[int]:
+    wanted = [value.strip() for value in values]
+    found = dict(model.select(column, model.id).where(column.in_(wanted)).tuples())
+    for value in wanted:
+        if value not in found:
+            raise NotFound(error_key, value=value)
+    return list(found.values())
+
+
+def conditions(f: InteractionFilter) -> list[Expression]:
+    """The filter as SQL conditions on the interaction table alone."""
+    where: list[Expression] = []
+    if f.ids:
+        numbers = [int(v) for v in f.ids if v.strip().isdigit()]
+        uids = [v.strip() for v in f.ids if not v.strip().isdigit()]
+        clause = None
+        if numbers:
+            clause = Interaction.id.in_(numbers)
+        if uids:
+            by_uid = Interaction.uid.in_(uids)
+            clause = by_uid if clause is None else (clause | by_uid)
+        if clause is not None:
+            where.append(clause)
+    if f.types:
+        index = TypeIndex.load()
+        where.append(Interaction.type.in_([index.resolve(v).id for v in f.types]))
+    if f.users:
+        where.append(
+            Interaction.user.in_(_ids_of(User, User.username, f.users, "error.unknown_user"))
+        )
+    if f.unassigned:
+        where.append(Interaction.user.is_null())
+    if f.statuses:
+        where.append(Interaction.status.in_([STATUS.parse(v) for v in f.statuses]))
+    if f.directions:
+        where.append(Interaction.direction.in_([DIRECTION.parse(v) for v in f.directions]))
+    if f.kinds:
+        where.append(Interaction.kind.in_([KIND.parse(v) for v in f.kinds]))
+    if f.opportunities:
+        where.append(
+            Interaction.opportunity.in_(
+                _ids_of(Opportunity, Opportunity.code, f.opportunities, "error.unknown_opportunity")
+            )
+        )
+    if f.contacts:
+        where.append(
+            Interaction.contact.in_(
+                _ids_of(Contact, Contact.code, f.contacts, "error.unknown_contact")
+            )
+        )
+    if f.tags:
+        names = [fold(tag) for tag in f.tags]
+        tagged = (
+            InteractionTag.select(InteractionTag.interaction)
+            .join(Tag, on=(InteractionTag.tag == Tag.id))
+            .where(Tag.name.in_(names))
+        )
+        where.append(Interaction.id.in_(tagged))
+    if f.since is not None:
+        where.append(Interaction.occurred_at >= f.since)
+    if f.until is not None:
+        where.append(Interaction.occurred_at <= f.until)
+    if f.internal is not None:
+        where.append(Interaction.internal == f.internal)
+    if f.search.strip():
+        search = _search_condition(f.search)
+        if search is not None:
+            where.append(search)
+    return where
+
+
+def _ordered_by_id(f: InteractionFilter) -> bool:
+    return bool(search_tokens(f.search))
+
+
+def list_interactions(
+    f: InteractionFilter = InteractionFilter(),
+    *,
+    after: Cursor | None = None,
+    limit: int = DEFAULT_PAGE,
+) -> Page:
+    """One page of the filtered list, newest first, after `after`."""
+    limit = max(1, min(limit, MAX_PAGE))
+    query = select_records()
+    where = conditions(f)
+    by_id = _ordered_by_id(f)
+    if after is not None:
+        if by_id:
+            where.append(Interaction.id < after.id)
+        else:
+            where.append(
+                Tuple(Interaction.occurred_at, Interaction.id) < Tuple(after.occurred_at, after.id)
+            )
+    if where:
+        query = query.where(*where)
+    if by_id:
+        query = query.order_by(Interaction.id.desc())
+    else:
+        query = query.order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+    records = to_records(query.limit(limit + 1).tuples())
+    next_cursor = None
+    if len(records) > limit:
+        records = records[:limit]
+        last = records[-1]
+        next_cursor = Cursor(last.occurred_at, last.id)
+    return Page(tuple(records), next_cursor)
+
+
+def iter_interactions(
+    f: InteractionFilter = InteractionFilter(), *, batch: int = 500
+) -> Iterator[InteractionRecord]:
+    """Every matching interaction, page by page (exports stream this)."""
+    cursor = None
+    while True:
+        page = list_interactions(f, after=cursor, limit=batch)
+        yield from page.items
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+def count_interactions(f: InteractionFilter = InteractionFilter()) -> int:
+    query = Interaction.select(fn.COUNT(Interaction.id))
+    where = conditions(f)
+    if where:
+        query = query.where(*where)
+    return int(query.scalar() or 0)
+
+
+def get_interaction(ref: str | int) -> InteractionRecord:
+    """By human Id (digits) or global uid."""
+    text = str(ref).strip()
+    clause = Interaction.id == int(text) if text.isdigit() else Interaction.uid == text
+    records = to_records(select_records().where(clause).tuples())
+    if not records:
+        raise NotFound("error.unknown_interaction", value=text)
+    return records[0]

@@ -1,0 +1,1 @@
+"""Persistence: Peewee models, connections and versioned migrations."""

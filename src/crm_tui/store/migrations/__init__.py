@@ -1,0 +1,78 @@
+"""Versioned schema migrations, from the first schema on.
+
+Each migration is a numbered function that receives the database and its
+engine and runs DDL; the runner applies the missing ones in order, each in
+its own transaction, and records it in `schema_version`. A database whose
+version is higher than the newest migration here was written by a newer
+program and is refused rather than misread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from peewee import Database
+
+from crm_tui import clock
+from crm_tui.services.errors import StoreError
+from crm_tui.store.migrations import m0001_initial
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[Database, str], None]
+
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", m0001_initial.apply),)
+LATEST = MIGRATIONS[-1].version
+
+
+def _engine(db: Database) -> str:
+    from crm_tui.store.db import engine_of
+
+    return engine_of(db)
+
+
+def current_version(db: Database) -> int:
+    if "schema_version" not in db.get_tables():
+        return 0
+    row = db.execute_sql("SELECT MAX(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def check_not_newer(db: Database) -> int:
+    version = current_version(db)
+    if version > LATEST:
+        raise StoreError("error.schema_too_new", found=version, known=LATEST)
+    return version
+
+
+def migrate(db: Database) -> list[Migration]:
+    """Apply every missing migration; return those applied."""
+    version = check_not_newer(db)
+    pending = [m for m in MIGRATIONS if m.version > version]
+    engine = _engine(db)
+    for migration in pending:
+        with db.atomic():
+            if engine == "postgres":
+                # Serialise concurrent first starts of several agents.
+                db.execute_sql("SELECT pg_advisory_xact_lock(727301)")
+            if migration.version == 1:
+                db.execute_sql(
+                    "CREATE TABLE IF NOT EXISTS schema_version ("
+                    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+                )
+            # Another process may have migrated while we waited for the lock.
+            if current_version(db) >= migration.version:
+                continue
+            migration.apply(db, engine)
+            mark = db.param
+            db.execute_sql(
+                f"INSERT INTO schema_version (version, name, applied_at) "
+                f"VALUES ({mark}, {mark}, {mark})",
+                (migration.version, migration.name, clock.now().isoformat(sep=" ")),
+            )
+    return pending
