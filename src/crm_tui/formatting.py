@@ -219,12 +219,12 @@ def textual_colour(colour: str) -> str:
 def truncate(text: str, width: int) -> str:
     """`text` cut to at most `width` terminal cells, ending in "…" when cut.
     Wide characters (CJK, emoji) count two cells and are never split."""
-    if width <= 0:
-        return ""
     from rich.cells import cell_len, chop_cells
 
     if cell_len(text) <= width:
         return text
+    if width <= 0:
+        return ""
     if width == 1:
         return ELLIPSIS
     # A grapheme is at most a few code points; a bounded prefix keeps a

@@ -269,10 +269,8 @@ def _parse_time(s: str, *, bare_hour: bool) -> time | None:
         pm = meridiem.startswith(_PM_SUFFIXES)
         if pm and hour < 12:
             hour += 12
-        elif not pm and hour == 12:
-            hour = 0
-        elif meridiem == "de la noche" and hour == 12:
-            hour = 0
+        elif hour == 12 and (not pm or meridiem == "de la noche"):
+            hour = 0  # 12 am, 12 de la noche: midnight
         marked = True
     if not (marked or bare_hour):
         return None

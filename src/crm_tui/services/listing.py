@@ -182,12 +182,12 @@ def _search_condition(text: str) -> Expression | None:
     if engine_of(current()) == "sqlite":
         query = " AND ".join(f'"{token}"*' for token in tokens)
         in_text = Interaction.id.in_(
-            SQL("SELECT rowid FROM interaction_fts WHERE interaction_fts MATCH ?", [query])
+            SQL("(SELECT rowid FROM interaction_fts WHERE interaction_fts MATCH ?)", [query])
         )
         in_comments = Interaction.id.in_(
             SQL(
-                "SELECT interaction_id FROM comment WHERE id IN "
-                "(SELECT rowid FROM comment_fts WHERE comment_fts MATCH ?)",
+                "(SELECT interaction_id FROM comment WHERE id IN "
+                "(SELECT rowid FROM comment_fts WHERE comment_fts MATCH ?))",
                 [query],
             )
         )
@@ -195,14 +195,14 @@ def _search_condition(text: str) -> Expression | None:
         query = " & ".join(f"{token}:*" for token in tokens)
         in_text = Interaction.id.in_(
             SQL(
-                "SELECT id FROM interaction WHERE search_vector @@ to_tsquery('simple', %s)",
+                "(SELECT id FROM interaction WHERE search_vector @@ to_tsquery('simple', %s))",
                 [query],
             )
         )
         in_comments = Interaction.id.in_(
             SQL(
-                "SELECT interaction_id FROM comment "
-                "WHERE search_vector @@ to_tsquery('simple', %s)",
+                "(SELECT interaction_id FROM comment "
+                "WHERE search_vector @@ to_tsquery('simple', %s))",
                 [query],
             )
         )
