@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from peewee import JOIN, SQL, Expression, Tuple, fn
@@ -175,38 +176,65 @@ def search_tokens(text: str) -> list[str]:
     return re.findall(r"\w+", fold(text))
 
 
+def _fts5_query(tokens: list[str]) -> str:
+    # Tokens are \w+ runs, so quoting them keeps FTS5 syntax out of reach.
+    return " AND ".join(f'"{token}"*' for token in tokens)
+
+
 def _search_condition(text: str) -> Expression | None:
     tokens = search_tokens(text)
     if not tokens:
         return None
     if engine_of(current()) == "sqlite":
-        query = " AND ".join(f'"{token}"*' for token in tokens)
-        in_text = Interaction.id.in_(
-            SQL("(SELECT rowid FROM interaction_fts WHERE interaction_fts MATCH ?)", [query])
+        return Interaction.id.in_(
+            SQL("(SELECT rowid FROM search_fts WHERE search_fts MATCH ?)", [_fts5_query(tokens)])
         )
-        in_comments = Interaction.id.in_(
-            SQL(
-                "(SELECT interaction_id FROM comment WHERE id IN "
-                "(SELECT rowid FROM comment_fts WHERE comment_fts MATCH ?))",
-                [query],
-            )
+    query = " & ".join(f"{token}:*" for token in tokens)
+    in_text = Interaction.id.in_(
+        SQL(
+            "(SELECT id FROM interaction WHERE search_vector @@ to_tsquery('simple', %s))",
+            [query],
         )
-    else:
-        query = " & ".join(f"{token}:*" for token in tokens)
-        in_text = Interaction.id.in_(
-            SQL(
-                "(SELECT id FROM interaction WHERE search_vector @@ to_tsquery('simple', %s))",
-                [query],
-            )
+    )
+    in_comments = Interaction.id.in_(
+        SQL(
+            "(SELECT interaction_id FROM comment WHERE search_vector @@ to_tsquery('simple', %s))",
+            [query],
         )
-        in_comments = Interaction.id.in_(
-            SQL(
-                "(SELECT interaction_id FROM comment "
-                "WHERE search_vector @@ to_tsquery('simple', %s))",
-                [query],
-            )
-        )
+    )
     return in_text | in_comments
+
+
+def _sqlite_search_rows(
+    f: InteractionFilter, after_id: int | None, limit: int
+) -> list[tuple[Any, ...]]:
+    """Matches newest first without collecting them all: walk the FTS index
+    downwards by rowid in growing chunks, applying the other filters to each
+    chunk, until a page is full. A common word costs what a rare one does."""
+    match = _fts5_query(search_tokens(f.search))
+    others = conditions(replace(f, search=""))
+    found: list[tuple[Any, ...]] = []
+    # With no other filter the first chunk is exactly one page; filters drop
+    # rows, so then start wider and grow fast.
+    upper, chunk = after_id, (limit + 1 if not others else 2_048)
+    while len(found) <= limit:
+        sql = "SELECT rowid FROM search_fts WHERE search_fts MATCH ?"
+        params: list[Any] = [match]
+        if upper is not None:
+            sql += " AND rowid < ?"
+            params.append(upper)
+        params.append(chunk)
+        ids = [
+            row[0] for row in current().execute_sql(sql + " ORDER BY rowid DESC LIMIT ?", params)
+        ]
+        if not ids:
+            break
+        query = select_records().where(Interaction.id.in_(ids), *others)
+        found.extend(query.order_by(Interaction.id.desc()).limit(limit + 1 - len(found)).tuples())
+        if len(ids) < chunk:
+            break
+        upper, chunk = ids[-1], min(chunk * 8, 131_072)
+    return found
 
 
 def _ids_of(model: Any, column: Any, values: Sequence[str], error_key: str) -> list[int]:
@@ -290,25 +318,31 @@ def list_interactions(
     after: Cursor | None = None,
     limit: int = DEFAULT_PAGE,
 ) -> Page:
-    """One page of the filtered list, newest first, after `after`."""
+    """One page of the filtered list after `after`: newest first, or for a
+    search most recently recorded first."""
     limit = max(1, min(limit, MAX_PAGE))
-    query = select_records()
-    where = conditions(f)
     by_id = _ordered_by_id(f)
-    if after is not None:
-        if by_id:
-            where.append(Interaction.id < after.id)
-        else:
-            where.append(
-                Tuple(Interaction.occurred_at, Interaction.id) < Tuple(after.occurred_at, after.id)
-            )
-    if where:
-        query = query.where(*where)
-    if by_id:
-        query = query.order_by(Interaction.id.desc())
+    if by_id and engine_of(current()) == "sqlite":
+        rows = _sqlite_search_rows(f, after.id if after else None, limit)
     else:
-        query = query.order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
-    records = to_records(query.limit(limit + 1).tuples())
+        where = conditions(f)
+        if after is not None:
+            if by_id:
+                where.append(Interaction.id < after.id)
+            else:
+                where.append(
+                    Tuple(Interaction.occurred_at, Interaction.id)
+                    < Tuple(after.occurred_at, after.id)
+                )
+        query = select_records()
+        if where:
+            query = query.where(*where)
+        if by_id:
+            query = query.order_by(Interaction.id.desc())
+        else:
+            query = query.order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+        rows = list(query.limit(limit + 1).tuples())
+    records = to_records(rows)
     next_cursor = None
     if len(records) > limit:
         records = records[:limit]

@@ -29,45 +29,62 @@ LIST_INDEXES: tuple[tuple[str, str], ...] = (
     ("ix_history_opportunity", "history_event (opportunity_id, id)"),
 )
 
-# SQLite: FTS5 tables over the text columns, kept in step by triggers.
-# Accents are folded (remove_diacritics 2) so "reunion" finds "reunión".
+# SQLite: one FTS5 row per interaction holding its subject, note and the
+# text of its comments, so a search walks a single index in rowid (= id)
+# order and stops after a page, however common the word. Accents are
+# folded (remove_diacritics 2) so "reunion" finds "reunión". Triggers keep
+# it in step with interactions and comments.
+SQLITE_SEARCH_TABLE = "search_fts"
 _SQLITE_FTS_TABLES = (
-    "CREATE VIRTUAL TABLE interaction_fts USING fts5(subject, note, content='interaction', "
-    "content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
-    "CREATE VIRTUAL TABLE comment_fts USING fts5(body, content='comment', "
-    "content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    "CREATE VIRTUAL TABLE search_fts USING fts5(subject, note, comments, "
+    "tokenize='unicode61 remove_diacritics 2')",
+)
+_COMMENTS_OF = (
+    "(SELECT coalesce(group_concat(body, ' '), '') FROM comment WHERE interaction_id = {ref})"
 )
 _SQLITE_FTS_TRIGGERS = (
-    """CREATE TRIGGER interaction_fts_insert AFTER INSERT ON interaction BEGIN
-         INSERT INTO interaction_fts (rowid, subject, note) VALUES (new.id, new.subject, new.note);
+    """CREATE TRIGGER search_fts_insert AFTER INSERT ON interaction BEGIN
+         INSERT INTO search_fts (rowid, subject, note, comments)
+         VALUES (new.id, new.subject, new.note, '');
        END""",
-    """CREATE TRIGGER interaction_fts_delete AFTER DELETE ON interaction BEGIN
-         INSERT INTO interaction_fts (interaction_fts, rowid, subject, note)
-         VALUES ('delete', old.id, old.subject, old.note);
+    """CREATE TRIGGER search_fts_delete AFTER DELETE ON interaction BEGIN
+         DELETE FROM search_fts WHERE rowid = old.id;
        END""",
-    """CREATE TRIGGER interaction_fts_update AFTER UPDATE OF subject, note ON interaction BEGIN
-         INSERT INTO interaction_fts (interaction_fts, rowid, subject, note)
-         VALUES ('delete', old.id, old.subject, old.note);
-         INSERT INTO interaction_fts (rowid, subject, note) VALUES (new.id, new.subject, new.note);
+    """CREATE TRIGGER search_fts_update AFTER UPDATE OF subject, note ON interaction BEGIN
+         UPDATE search_fts SET subject = new.subject, note = new.note WHERE rowid = new.id;
        END""",
-    """CREATE TRIGGER comment_fts_insert AFTER INSERT ON comment BEGIN
-         INSERT INTO comment_fts (rowid, body) VALUES (new.id, new.body);
+    f"""CREATE TRIGGER search_fts_comment_insert AFTER INSERT ON comment
+       WHEN new.interaction_id IS NOT NULL BEGIN
+         UPDATE search_fts SET comments = {_COMMENTS_OF.format(ref="new.interaction_id")}
+         WHERE rowid = new.interaction_id;
        END""",
-    """CREATE TRIGGER comment_fts_delete AFTER DELETE ON comment BEGIN
-         INSERT INTO comment_fts (comment_fts, rowid, body) VALUES ('delete', old.id, old.body);
+    f"""CREATE TRIGGER search_fts_comment_delete AFTER DELETE ON comment
+       WHEN old.interaction_id IS NOT NULL BEGIN
+         UPDATE search_fts SET comments = {_COMMENTS_OF.format(ref="old.interaction_id")}
+         WHERE rowid = old.interaction_id;
        END""",
-    """CREATE TRIGGER comment_fts_update AFTER UPDATE OF body ON comment BEGIN
-         INSERT INTO comment_fts (comment_fts, rowid, body) VALUES ('delete', old.id, old.body);
-         INSERT INTO comment_fts (rowid, body) VALUES (new.id, new.body);
+    f"""CREATE TRIGGER search_fts_comment_update AFTER UPDATE OF body ON comment
+       WHEN new.interaction_id IS NOT NULL BEGIN
+         UPDATE search_fts SET comments = {_COMMENTS_OF.format(ref="new.interaction_id")}
+         WHERE rowid = new.interaction_id;
        END""",
 )
-_SQLITE_TRIGGER_NAMES = (
-    "interaction_fts_insert",
-    "interaction_fts_delete",
-    "interaction_fts_update",
-    "comment_fts_insert",
-    "comment_fts_delete",
-    "comment_fts_update",
+SQLITE_SEARCH_TRIGGERS = (
+    "search_fts_insert",
+    "search_fts_delete",
+    "search_fts_update",
+    "search_fts_comment_insert",
+    "search_fts_comment_delete",
+    "search_fts_comment_update",
+)
+_SQLITE_FTS_REBUILD = (
+    "DELETE FROM search_fts",
+    """INSERT INTO search_fts (rowid, subject, note, comments)
+       SELECT i.id, i.subject, i.note, coalesce(c.text, '')
+       FROM interaction AS i LEFT JOIN (
+         SELECT interaction_id, group_concat(body, ' ') AS text FROM comment
+         WHERE interaction_id IS NOT NULL GROUP BY interaction_id
+       ) AS c ON c.interaction_id = i.id""",
 )
 
 # PostgreSQL: a stored tsvector per row over accent-folded text, GIN-indexed.
@@ -117,7 +134,7 @@ def bulk_load(db: Database, engine: str) -> Iterator[None]:
     build each once: far cheaper than updating them row by row."""
     drop_list_indexes(db)
     if engine == "sqlite":
-        for name in _SQLITE_TRIGGER_NAMES:
+        for name in SQLITE_SEARCH_TRIGGERS:
             db.execute_sql(f"DROP TRIGGER IF EXISTS {name}")
     else:
         for name, _ in _POSTGRES_SEARCH_INDEXES:
@@ -126,15 +143,10 @@ def bulk_load(db: Database, engine: str) -> Iterator[None]:
         yield
     finally:
         if engine == "sqlite":
-            db.execute_sql("INSERT INTO interaction_fts (interaction_fts) VALUES ('rebuild')")
-            db.execute_sql("INSERT INTO comment_fts (comment_fts) VALUES ('rebuild')")
-            for statement in _SQLITE_FTS_TRIGGERS:
+            for statement in (*_SQLITE_FTS_REBUILD, *_SQLITE_FTS_TRIGGERS):
                 db.execute_sql(statement)
         else:
             for name, target in _POSTGRES_SEARCH_INDEXES:
                 db.execute_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
         create_list_indexes(db)
-        if engine == "sqlite":
-            db.execute_sql("ANALYZE")
-        else:
-            db.execute_sql("ANALYZE")
+        db.execute_sql("ANALYZE")
