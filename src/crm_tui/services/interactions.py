@@ -26,9 +26,10 @@ from crm_tui.services.text import (
     check_length,
     clean_line,
     clean_text,
+    normalise_tags,
 )
 from crm_tui.services.types import TypeIndex
-from crm_tui.services.vocab import DIRECTION, KIND, OUTCOME, PRIORITY, STATUS, fold
+from crm_tui.services.vocab import DIRECTION, KIND, OUTCOME, PRIORITY, STATUS
 from crm_tui.store.db import writes
 from crm_tui.store.models import Contact, Interaction, InteractionTag, Opportunity, Tag, User
 
@@ -100,20 +101,6 @@ class Resolver:
             )
             self.opportunities[code] = (row[0], row[1]) if row else None
         return self.opportunities[code]
-
-
-def normalise_tags(tags: Any) -> tuple[str, ...]:
-    """Tags are compared without case or accents and stored lower-case;
-    commas separate tags in files, so a tag never contains one."""
-    if isinstance(tags, str):
-        tags = tags.split(",")
-    seen: dict[str, str] = {}
-    for raw in tags:
-        for part in str(raw).split(","):
-            tag = " ".join(clean_line(part).lower().split())
-            if tag:
-                seen.setdefault(fold(tag), tag)
-    return tuple(sorted(seen.values()))
 
 
 def _date(

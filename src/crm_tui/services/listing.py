@@ -24,6 +24,7 @@ from crm_tui.services.records import (
     Page,
     TypeRecord,
 )
+from crm_tui.services.text import normalise_tags
 from crm_tui.services.types import TypeIndex
 from crm_tui.services.vocab import DIRECTION, KIND, STATUS, fold
 from crm_tui.store.db import current, engine_of
@@ -288,7 +289,7 @@ def conditions(f: InteractionFilter) -> list[Expression]:
             )
         )
     if f.tags:
-        names = [fold(tag) for tag in f.tags]
+        names = list(normalise_tags(f.tags))
         tagged = (
             InteractionTag.select(InteractionTag.interaction)
             .join(Tag, on=(InteractionTag.tag == Tag.id))

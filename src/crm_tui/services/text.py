@@ -6,8 +6,10 @@ agent's terminal; and lengths are checked against the documented limits."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from crm_tui.services.errors import FieldError, FieldName
+from crm_tui.services.vocab import fold
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -40,3 +42,17 @@ def check_length(field_id: str, value: str, limit: int, errors: list[FieldError]
                 {"field": FieldName(f"field.{field_id}"), "length": len(value), "limit": limit},
             )
         )
+
+
+def normalise_tags(tags: Any) -> tuple[str, ...]:
+    """Tags are compared without case or accents and stored lower-case;
+    commas separate tags in files, so a tag never contains one."""
+    if isinstance(tags, str):
+        tags = tags.split(",")
+    seen: dict[str, str] = {}
+    for raw in tags:
+        for part in str(raw).split(","):
+            tag = " ".join(clean_line(part).lower().split())
+            if tag:
+                seen.setdefault(fold(tag), tag)
+    return tuple(sorted(seen.values()))

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal, ParamSpec, TypeVar
 from urllib.parse import parse_qsl, unquote, urlparse
 
-from peewee import Database, OperationalError, PostgresqlDatabase, SqliteDatabase
+from peewee import Database, DatabaseError, OperationalError, PostgresqlDatabase, SqliteDatabase
 
 from crm_tui.services.errors import DatabaseBusy, StoreError
 from crm_tui.store.models import database
@@ -118,7 +118,7 @@ def connect(target: Target, *, create: bool = True, migrate: bool = True) -> Dat
         db = _postgres(target.location)
     try:
         db.connect(reuse_if_open=True)
-    except OperationalError as exc:
+    except DatabaseError as exc:
         raise StoreError(
             "error.database_unreadable", path=target.describe(), reason=_first_line(exc)
         ) from exc
@@ -131,7 +131,7 @@ def connect(target: Target, *, create: bool = True, migrate: bool = True) -> Dat
     except StoreError:
         db.close()
         raise
-    except OperationalError as exc:
+    except DatabaseError as exc:  # e.g. "file is not a database"
         db.close()
         raise StoreError(
             "error.database_unreadable", path=target.describe(), reason=_first_line(exc)
