@@ -1,0 +1,85 @@
+"""What the screens look like, as SVG snapshots (pytest-textual-snapshot),
+at the smallest supported terminal (80x24) and a roomy one (120x40), with
+a fixed clock and a small sales floor made through the services.
+
+After a deliberate change of the UI: `pytest tests/test_app_snapshots.py
+--snapshot-update`, then look at every changed SVG before committing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from crm_tui.store import db as store_db
+
+from .app_helpers import NOW_ENV, build_floor, make_app, settle
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+
+
+@pytest.fixture
+def floor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> store_db.Target:
+    monkeypatch.setenv("CRM_TUI_NOW", NOW_ENV)
+    # The colours depend on the terminal (a 16-colour one gets the ANSI
+    # theme): these are the pictures of a 256-colour terminal.
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    # A relative path, so the header (which names the database) reads the
+    # same on every run.
+    monkeypatch.chdir(tmp_path)
+    target = store_db.Target("sqlite", "crm.db")
+    build_floor(target)
+    return target
+
+
+async def open_first_row(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def open_help(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    await pilot.press("question_mark")
+    await pilot.pause()
+
+
+async def search_for_a_word(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    await pilot.press("slash", *"llamada", "enter")
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_interactions_list(
+    snap_compare: Any, floor: store_db.Target, size: tuple[int, int]
+) -> None:
+    assert snap_compare(make_app(floor), terminal_size=size, run_before=settle)
+
+
+def test_interactions_list_in_spanish(snap_compare: Any, floor: store_db.Target) -> None:
+    app = make_app(floor, lang="es")
+    assert snap_compare(app, terminal_size=(120, 40), run_before=settle)
+
+
+def test_interactions_list_searched(snap_compare: Any, floor: store_db.Target) -> None:
+    assert snap_compare(make_app(floor), terminal_size=(80, 24), run_before=search_for_a_word)
+
+
+def test_opportunity_pop(snap_compare: Any, floor: store_db.Target) -> None:
+    app = make_app(floor, opportunity="OP-001")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_interaction_detail(
+    snap_compare: Any, floor: store_db.Target, size: tuple[int, int]
+) -> None:
+    assert snap_compare(make_app(floor), terminal_size=size, run_before=open_first_row)
+
+
+def test_help(snap_compare: Any, floor: store_db.Target) -> None:
+    assert snap_compare(make_app(floor), terminal_size=(80, 24), run_before=open_help)
