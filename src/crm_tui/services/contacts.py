@@ -53,12 +53,21 @@ def get_contact_by_id(contact_id: int) -> ContactRecord:
     return contact_record(contact, owner)
 
 
-def _check_code(code: str, errors: list[FieldError]) -> str:
-    code = clean_line(code)
-    if not code:
-        errors.append(FieldError("code", "error.required", {"field": FieldName("field.code")}))
-    check_length("code", code, CODE_LIMIT, errors)
-    return code
+def _required_line(field_id: str, value: str, limit: int, errors: list[FieldError]) -> str:
+    value = clean_line(value)
+    if not value:
+        errors.append(
+            FieldError(field_id, "error.required", {"field": FieldName(f"field.{field_id}")})
+        )
+    check_length(field_id, value, limit, errors)
+    return value
+
+
+def _refuse_taken_code(model: Any, code: str) -> None:
+    if model.select().where(model.code == code).exists():
+        raise ValidationError.single(
+            "code", "error.duplicate", field=FieldName("field.code"), value=code
+        )
 
 
 @writes
@@ -74,17 +83,11 @@ def create_contact(
     actor_id: int | None = None,
 ) -> ContactRecord:
     errors: list[FieldError] = []
-    code = _check_code(code, errors)
-    name = clean_line(name)
-    if not name:
-        errors.append(FieldError("name", "error.required", {"field": FieldName("field.name")}))
-    check_length("name", name, NAME_LIMIT, errors)
+    code = _required_line("code", code, CODE_LIMIT, errors)
+    name = _required_line("name", name, NAME_LIMIT, errors)
     if errors:
         raise ValidationError(errors)
-    if Contact.select().where(Contact.code == code).exists():
-        raise ValidationError.single(
-            "code", "error.duplicate", field=FieldName("field.code"), value=code
-        )
+    _refuse_taken_code(Contact, code)
     contact = Contact.create(
         code=code,
         name=name,
@@ -203,11 +206,8 @@ def create_opportunity(
     actor_id: int | None = None,
 ) -> OpportunityRecord:
     errors: list[FieldError] = []
-    code = _check_code(code, errors)
-    title = clean_line(title)
-    if not title:
-        errors.append(FieldError("title", "error.required", {"field": FieldName("field.title")}))
-    check_length("title", title, NAME_LIMIT, errors)
+    code = _required_line("code", code, CODE_LIMIT, errors)
+    title = _required_line("title", title, NAME_LIMIT, errors)
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
@@ -215,10 +215,7 @@ def create_opportunity(
         amount = Decimal(0)
     if errors:
         raise ValidationError(errors)
-    if Opportunity.select().where(Opportunity.code == code).exists():
-        raise ValidationError.single(
-            "code", "error.duplicate", field=FieldName("field.code"), value=code
-        )
+    _refuse_taken_code(Opportunity, code)
     opportunity = Opportunity.create(
         code=code,
         title=title,
