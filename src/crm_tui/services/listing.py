@@ -191,12 +191,9 @@ def _search_condition(text: str) -> Expression | None:
             SQL("(SELECT rowid FROM search_fts WHERE search_fts MATCH ?)", [_fts5_query(tokens)])
         )
     query = " & ".join(f"{token}:*" for token in tokens)
-    in_text = Interaction.id.in_(
-        SQL(
-            "(SELECT id FROM interaction WHERE search_vector @@ to_tsquery('simple', %s))",
-            [query],
-        )
-    )
+    # Unqualified: of the joined tables only `interaction` has the column.
+    # Testing the row's own vector beats collecting every match's id first.
+    in_text = SQL("search_vector @@ to_tsquery('simple', %s)", [query])
     in_comments = Interaction.id.in_(
         SQL(
             "(SELECT interaction_id FROM comment WHERE search_vector @@ to_tsquery('simple', %s))",

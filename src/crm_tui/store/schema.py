@@ -139,14 +139,15 @@ def bulk_load(db: Database, engine: str) -> Iterator[None]:
     else:
         for name, _ in _POSTGRES_SEARCH_INDEXES:
             db.execute_sql(f"DROP INDEX IF EXISTS {name}")
-    try:
-        yield
-    finally:
-        if engine == "sqlite":
-            for statement in (*_SQLITE_FTS_REBUILD, *_SQLITE_FTS_TRIGGERS):
-                db.execute_sql(statement)
-        else:
-            for name, target in _POSTGRES_SEARCH_INDEXES:
-                db.execute_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
-        create_list_indexes(db)
-        db.execute_sql("ANALYZE")
+    # Only after a successful load: on failure the caller's transaction rolls
+    # the drops back, and on PostgreSQL an aborted transaction would only
+    # replace the real error with "current transaction is aborted".
+    yield
+    if engine == "sqlite":
+        for statement in (*_SQLITE_FTS_REBUILD, *_SQLITE_FTS_TRIGGERS):
+            db.execute_sql(statement)
+    else:
+        for name, target in _POSTGRES_SEARCH_INDEXES:
+            db.execute_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
+    create_list_indexes(db)
+    db.execute_sql("ANALYZE")

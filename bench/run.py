@@ -1,0 +1,457 @@
+"""Benchmarks of the list, search and count services on demo databases of
+1k, 100k and 1M interactions, on SQLite and PostgreSQL (`make bench`).
+
+    .venv/bin/python bench/run.py [--sizes 1k,100k,1m] [--runs N] [--no-pg] [--rebuild]
+
+Databases are built once with `crm_tui.demo` and kept: SQLite files in
+bench/cache/ (git-ignored), PostgreSQL databases `crm_bench_<size>` on the
+server of CRM_TUI_BENCH_PG (default: the test server). A marker beside
+each records how it was built; a database is reused while the generator
+and the schema are unchanged, else rebuilt.
+
+Each (engine, size) is measured in a fresh process so that its peak memory
+is its own; every measure goes through the services the screens and the
+CLI use, warmed up once, then timed N times; the table shows medians. It
+is printed and written to bench/last.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import re
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse, urlunparse
+
+BENCH = Path(__file__).resolve().parent
+CACHE = BENCH / "cache"
+REPORT = BENCH / "last.md"
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+DEFAULT_SIZES = "1k,100k,1m"
+INTERACTIONS_PER_CONTACT = 20  # 1k → 50 contacts, 100k → 5,000, 1M → 50,000
+SEED = 1
+PAGE = 50
+DEEP_PAGE = 10_000  # "page 10,000": the cursor of row 10,000 × 50, capped at the size
+COMMON_WORD = "cliente"
+# Issue targets, SQLite at 1M: measure → milliseconds.
+TARGETS = {"filtered": 5.0, "deep": 5.0, "search_rare": 20.0, "search_common": 20.0}
+COLUMNS = (  # measure key, heading
+    ("build_s", "build s"),
+    ("first", "first page"),
+    ("filtered", "filtered page"),
+    ("deep", "page 10,000"),
+    ("search_rare", "search rare"),
+    ("search_common", "search common"),
+    ("count_all", "count all"),
+    ("count_filtered", "count filtered"),
+    ("rss_mb", "peak RSS MB"),
+)
+
+
+@dataclass(frozen=True)
+class Size:
+    label: str
+    interactions: int
+
+    @property
+    def contacts(self) -> int:
+        return max(1, self.interactions // INTERACTIONS_PER_CONTACT)
+
+
+def parse_sizes(text: str) -> list[Size]:
+    sizes = []
+    for part in text.split(","):
+        match = re.fullmatch(r"(\d+)([km]?)", part.strip().lower())
+        if not match:
+            raise argparse.ArgumentTypeError(f"{part!r} is not a size like 1k, 100k or 1m")
+        number = int(match[1]) * {"": 1, "k": 1_000, "m": 1_000_000}[match[2]]
+        if number < 100:
+            raise argparse.ArgumentTypeError(f"{part!r} is too small: at least 100 interactions")
+        sizes.append(Size(part.strip().lower(), number))
+    return sizes
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=parse_sizes, default=parse_sizes(DEFAULT_SIZES))
+    parser.add_argument("--runs", type=int, default=7, help="timed runs per measure (median)")
+    parser.add_argument("--no-pg", action="store_true", help="skip PostgreSQL")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild cached databases")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)  # internal: one measurement
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(measure(**json.loads(args.worker))))
+        return 0
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    return run(args.sizes, args.runs, with_pg=not args.no_pg, rebuild=args.rebuild)
+
+
+# --- orchestration --------------------------------------------------------------
+
+
+def run(sizes: list[Size], runs: int, *, with_pg: bool, rebuild: bool) -> int:
+    CACHE.mkdir(exist_ok=True)
+    engines: list[Engine] = [SqliteEngine()]
+    notes = []
+    if not with_pg:
+        notes.append("PostgreSQL skipped (--no-pg).")
+    else:
+        server = os.environ.get("CRM_TUI_BENCH_PG", DEFAULT_PG)
+        problem = PostgresEngine.unreachable(server)
+        if problem:
+            notes.append(f"PostgreSQL skipped: {server} is not reachable ({problem}).")
+        else:
+            engines.append(PostgresEngine(server))
+    for note in notes:
+        say(note)
+    rows: list[dict[str, Any]] = []
+    failed = False
+    for engine in engines:
+        for size in sizes:
+            try:
+                build_seconds = engine.ensure(size, rebuild=rebuild)
+                say(f"measuring {engine.name} {size.label}: {runs} runs per measure")
+                result = in_fresh_process(engine.location(size), size, runs)
+            except Exception as exc:  # one broken size must not hide the others
+                say(f"  {engine.name} {size.label} failed: {exc}")
+                failed = True
+                continue
+            rows.append(
+                {"engine": engine.name, "size": size.label, "build_s": build_seconds, **result}
+            )
+    report(rows, runs, notes)
+    return 1 if failed else 0
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def in_fresh_process(location: str, size: Size, runs: int) -> dict[str, Any]:
+    task = json.dumps({"location": location, "size": size.interactions, "runs": runs})
+    done = subprocess.run(
+        [sys.executable, __file__, "--worker", task], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr else "no output")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def fingerprint() -> str:
+    """Changes when the generator or the schema changes: then cached
+    databases no longer show what the current code would build."""
+    from crm_tui import demo
+    from crm_tui.store import migrations, schema
+
+    digest = hashlib.sha256(f"{demo.GENERATOR_VERSION}:{migrations.LATEST}".encode())
+    sources = [Path(schema.__file__), *sorted(Path(migrations.__file__).parent.glob("*.py"))]
+    for source in sources:
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class Engine:
+    name = ""
+
+    def location(self, size: Size) -> str:
+        raise NotImplementedError
+
+    def marker(self, size: Size) -> Path:
+        return CACHE / f"{self.name}-{size.label}.json"
+
+    def exists(self, size: Size) -> bool:
+        raise NotImplementedError
+
+    def remove(self, size: Size) -> None:
+        raise NotImplementedError
+
+    def ensure(self, size: Size, *, rebuild: bool) -> float:
+        """Build the database for `size` unless a current one is cached;
+        return how long its build took."""
+        wanted = {
+            "fingerprint": fingerprint(),
+            "seed": SEED,
+            "interactions": size.interactions,
+            "contacts": size.contacts,
+        }
+        marker = self.marker(size)
+        if not rebuild and marker.exists() and self.exists(size):
+            built = json.loads(marker.read_text())
+            if {key: built.get(key) for key in wanted} == wanted:
+                say(f"{self.name} {size.label}: cached (built {built['built_at']})")
+                return float(built["seconds"])
+        marker.unlink(missing_ok=True)
+        self.remove(size)
+        say(f"building {self.name} {size.label}: {size.interactions:,} interactions, "
+            f"{size.contacts:,} contacts")  # fmt: skip
+        seconds = build(self.location(size), size)
+        say(f"  built in {seconds:.1f} s")
+        built = {
+            **wanted,
+            "seconds": seconds,
+            "built_at": datetime.now().isoformat(timespec="seconds"),
+        }
+        marker.write_text(json.dumps(built, indent=2) + "\n")
+        return seconds
+
+
+class SqliteEngine(Engine):
+    name = "sqlite"
+
+    def location(self, size: Size) -> str:
+        return str(CACHE / f"sqlite-{size.label}.db")
+
+    def exists(self, size: Size) -> bool:
+        return Path(self.location(size)).exists()
+
+    def remove(self, size: Size) -> None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(self.location(size) + suffix).unlink(missing_ok=True)
+
+
+class PostgresEngine(Engine):
+    name = "postgres"
+
+    def __init__(self, server: str) -> None:
+        self.server = server
+
+    @staticmethod
+    def unreachable(server: str) -> str | None:
+        import psycopg2
+
+        try:
+            psycopg2.connect(server, connect_timeout=5).close()
+        except psycopg2.Error as exc:
+            return str(exc).strip().splitlines()[0]
+        return None
+
+    def database(self, size: Size) -> str:
+        return f"crm_bench_{size.label}"
+
+    def location(self, size: Size) -> str:
+        return urlunparse(urlparse(self.server)._replace(path=f"/{self.database(size)}"))
+
+    def admin(self, sql: str, *params: object) -> list[tuple[Any, ...]]:
+        import psycopg2
+
+        connection = psycopg2.connect(self.server, connect_timeout=5)
+        connection.autocommit = True
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                return cursor.fetchall() if cursor.description else []
+        finally:
+            connection.close()
+
+    def exists(self, size: Size) -> bool:
+        return bool(self.admin("SELECT 1 FROM pg_database WHERE datname = %s", self.database(size)))
+
+    def remove(self, size: Size) -> None:
+        self.admin(f'DROP DATABASE IF EXISTS "{self.database(size)}" WITH (FORCE)')
+        self.admin(f'CREATE DATABASE "{self.database(size)}"')
+
+
+def build(location: str, size: Size) -> float:
+    from crm_tui.demo import build_demo
+    from crm_tui.store.db import resolve_target
+
+    interactive = sys.stdout.isatty()
+
+    def show(stage: str, done: int, total: int) -> None:
+        if interactive:
+            sys.stdout.write(f"\r\x1b[K  {stage}: {done:,} of {total:,}")
+            sys.stdout.flush()
+
+    summary = build_demo(
+        resolve_target(location),
+        seed=SEED,
+        contacts=size.contacts,
+        interactions=size.interactions,
+        login="bench",
+        progress=show,
+    )
+    if interactive:
+        sys.stdout.write("\r\x1b[K")
+    return summary.seconds
+
+
+# --- one measurement (in its own process) -----------------------------------------
+
+
+def rarest_surname(words: dict[str, Any], fold: Callable[[str], str]) -> str:
+    """The generator draws surnames ever more rarely down its list; the
+    last one that is no other word of the demo (Zamora is also a city)."""
+    others = set(
+        re.findall(r"\w+", fold(json.dumps({**words, "surnames": []}, ensure_ascii=False)))
+    )
+    return next(fold(name) for name in reversed(words["surnames"]) if fold(name) not in others)
+
+
+def measure(location: str, size: int, runs: int) -> dict[str, Any]:
+    from crm_tui import demo
+    from crm_tui.services import users
+    from crm_tui.services.listing import count_interactions, list_interactions
+    from crm_tui.services.records import Cursor, InteractionFilter
+    from crm_tui.services.vocab import fold
+    from crm_tui.store.db import connect, resolve_target
+    from crm_tui.store.models import Interaction
+
+    connect(resolve_target(location), create=False, migrate=False)
+    agent = min(user.username for user in users.list_users() if user.role == "agent")
+    filtered = InteractionFilter(types=("call",), statuses=("done",), users=(agent,))
+    rare_word = rarest_surname(demo._words(), fold)
+    rare = InteractionFilter(search=rare_word)
+    common = InteractionFilter(search=COMMON_WORD)
+    offset = max(0, min(DEEP_PAGE * PAGE, size - PAGE - 1))
+    occurred_at, row_id = (
+        Interaction.select(Interaction.occurred_at, Interaction.id)
+        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+        .offset(offset)
+        .limit(1)
+        .tuples()
+        .get()
+    )
+    deep = Cursor(occurred_at, row_id)
+
+    def page(f: InteractionFilter, after: Cursor | None = None) -> Callable[[], int]:
+        return lambda: len(list_interactions(f, after=after, limit=PAGE).items)
+
+    measures: dict[str, Callable[[], int]] = {
+        "first": page(InteractionFilter()),
+        "filtered": page(filtered),
+        "deep": page(InteractionFilter(), deep),
+        "search_rare": page(rare),
+        "search_common": page(common),
+        "count_all": count_interactions,
+        "count_filtered": lambda: count_interactions(filtered),
+    }
+    result: dict[str, Any] = {}
+    for key, action in measures.items():
+        result[f"{key}_rows"] = action()  # warm-up, and what it returns
+        timings = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            action()
+            timings.append((time.perf_counter() - started) * 1000)
+        result[key] = statistics.median(timings)
+        result[f"{key}_max"] = max(timings)
+    result["rare_word"], result["rare_matches"] = rare_word, count_interactions(rare)
+    result["common_matches"] = count_interactions(common)
+    result["rss_mb"] = peak_rss_mb()
+    return result
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory. On Linux from /proc: a process
+    started by fork and exec inherits its parent's `ru_maxrss` there (the
+    orchestrator's, after building a million rows), not its own."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    return (
+        int(match[1]) / 1024 if match else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    )
+
+
+# --- the report ---------------------------------------------------------------------
+
+
+def cell(key: str, value: Any) -> str:
+    if value is None:
+        return "-"
+    if key == "build_s":
+        return f"{value:.1f}"
+    if key == "rss_mb":
+        return f"{value:.0f}"
+    return f"{value:.2f}" if value < 10 else f"{value:.1f}"
+
+
+def report(rows: list[dict[str, Any]], runs: int, notes: list[str]) -> None:
+    headings = ["engine", "size", *(heading for _, heading in COLUMNS)]
+    table = [
+        [row["engine"], row["size"], *(cell(key, row.get(key)) for key, _ in COLUMNS)]
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in [headings, *table]) for i in range(len(headings))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            text.ljust(width) if i < 2 else text.rjust(width)
+            for i, (text, width) in enumerate(zip(cells, widths, strict=True))
+        )
+
+    context = describe_context(rows, runs)
+    verdicts = check_targets(rows)
+    say("")
+    say(line(headings))
+    say(line(["-" * width for width in widths]))
+    for cells in table:
+        say(line(cells))
+    say("")
+    for text in [*context, *verdicts, *notes]:
+        say(text)
+    markdown = [
+        "# Benchmark",
+        "",
+        "| " + " | ".join(headings) + " |",
+        "|" + "|".join("---" if i < 2 else "---:" for i in range(len(headings))) + "|",
+        *("| " + " | ".join(cells) + " |" for cells in table),
+        "",
+        *(f"- {text}" for text in [*context, *verdicts, *notes]),
+        "",
+    ]
+    REPORT.write_text("\n".join(markdown))
+    say(f"written to {REPORT}")
+
+
+def describe_context(rows: list[dict[str, Any]], runs: int) -> list[str]:
+    lines = [
+        f"Times in ms, median of {runs} runs after one warm-up; build in s (from its marker "
+        "when cached); peak RSS of the measuring process.",
+        f"Measured {datetime.now():%Y-%m-%d %H:%M} on {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}.",
+        "Filtered page: type call, status done, one agent. Page 10,000: keyset after the row "
+        f"at offset {DEEP_PAGE * PAGE:,} (capped at the size).",
+    ]
+    for row in rows:
+        lines.append(
+            f"{row['engine']} {row['size']}: search rare = {row['rare_word']!r} "
+            f"({row['rare_matches']:,} matches), common = {COMMON_WORD!r} "
+            f"({row['common_matches']:,} matches); filtered count {row['count_filtered_rows']:,} "
+            f"of {row['count_all_rows']:,}."
+        )
+    return lines
+
+
+def check_targets(rows: list[dict[str, Any]]) -> list[str]:
+    at_1m = [row for row in rows if row["engine"] == "sqlite" and row["size"] == "1m"]
+    if not at_1m:
+        return ["Targets (SQLite, 1M) not checked: 1m not measured."]
+    row = at_1m[0]
+    verdicts = [
+        f"{key} {row[key]:.2f} ms {'<' if row[key] < limit else '>='} {limit:g} ms "
+        f"({'met' if row[key] < limit else 'MISSED'})"
+        for key, limit in TARGETS.items()
+    ]
+    return ["Targets (SQLite, 1M): " + "; ".join(verdicts) + "."]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
