@@ -3,11 +3,11 @@ lookups by chunks of values, multi-row inserts, history events in bulk."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
+from crm_tui.services import history
 from crm_tui.store.db import current
 from crm_tui.store.ids import new_uid
 from crm_tui.store.models import HistoryEvent
@@ -80,7 +80,7 @@ def record_history(
                     interaction_id,
                     contact_id,
                     opportunity_id,
-                    json.dumps(details, ensure_ascii=False, default=str, sort_keys=True),
+                    history.encode_details(details),
                 )
                 for interaction_id, contact_id, opportunity_id, details in chunk
             ],

@@ -36,6 +36,11 @@ USER_ADDED = "user_added"
 IMPORTED = "imported"
 
 
+def encode_details(details: dict[str, object] | None) -> str:
+    """Details as stored: JSON, keys sorted, dates and decimals as text."""
+    return json.dumps(details or {}, ensure_ascii=False, default=str, sort_keys=True)
+
+
 def record(
     action: str,
     *,
@@ -52,7 +57,7 @@ def record(
         interaction=interaction_id,
         contact=contact_id,
         opportunity=opportunity_id,
-        details=json.dumps(details or {}, ensure_ascii=False, default=str, sort_keys=True),
+        details=encode_details(details),
     ).execute()
 
 
