@@ -113,3 +113,23 @@ def test_the_installed_program_opens_helps_and_quits(
     else:
         pytest.fail("crm-tui still runs after q:\n" + drive("shot", session).stdout)
     assert "Traceback" not in drive("shot", session).stdout
+
+
+def test_a_dropped_terminal_ends_the_program(floor_db: Path, session: str, tmp_path: Path) -> None:
+    """Started by make (as `make run` does), the program gets no SIGHUP when
+    its terminal goes (SSH dropped, tmux killed); it must still end instead
+    of staying behind at 100% CPU on the shared server."""
+    command = installed_command()
+    makefile = tmp_path / "Makefile"
+    makefile.write_text(f"run:\n\t{command} --db {floor_db} --user luis\n")
+    drive("start", session, "--", "make", "-f", str(makefile), "run")
+    drive("wait", session, SUBJECT, "20")
+    drive("stop", session)
+    pattern = f"{command} --db {floor_db}"
+    for _ in range(50):
+        running = subprocess.run(["pgrep", "-f", pattern], capture_output=True, check=False)
+        if running.returncode != 0:
+            return
+        subprocess.run(["sleep", "0.1"], check=True)
+    subprocess.run(["pkill", "-f", pattern], check=False)
+    pytest.fail("crm-tui kept running after its terminal went away")

@@ -8,6 +8,8 @@ then hands that to the screen. Every later query also runs in a worker.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -142,6 +144,21 @@ class StartupFailedScreen(Screen[None]):
         )
 
 
+TERMINAL_CHECK_SECONDS = 1.0
+
+
+def terminal_gone(fd: int) -> bool:
+    """Whether the controlling terminal has hung up (SSH dropped, tmux
+    killed). A process started by a wrapper (make, a shell script) gets no
+    SIGHUP then and its reads return at once, so without this check it
+    would stay behind spinning at 100% CPU on the shared server."""
+    try:
+        os.tcgetpgrp(fd)
+    except OSError:
+        return True
+    return False
+
+
 class CrmApp(App[None]):
     """crm-tui. Opens on the interactions list; see `run_app`."""
 
@@ -178,7 +195,18 @@ class CrmApp(App[None]):
         self.interactions = InteractionsScreen()
         self.startup_ms: float | None = None
 
+    def _exit_if_terminal_gone(self, fd: int) -> None:
+        if terminal_gone(fd):
+            # Nothing can be drawn or read any more; leave without the
+            # terminal restore, which would only fail writing to it.
+            os._exit(129)
+
     async def on_mount(self) -> None:
+        stdin = sys.__stdin__
+        if stdin is not None and stdin.isatty():
+            self.set_interval(
+                TERMINAL_CHECK_SECONDS, partial(self._exit_if_terminal_gone, stdin.fileno())
+            )
         if self.console.color_system == "standard":
             # 16 colours (TERM=linux, plain xterm): a truecolour theme would be
             # squeezed into the palette (yellow comes out red); the ANSI theme
