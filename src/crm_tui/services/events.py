@@ -1,0 +1,87 @@
+"""Upcoming events: a user's open scheduled items, overdue first, then day
+by day; and the upcoming events of one opportunity.
+
+A user's events are those they are responsible for or created, so they are
+read from two indexes, (user_id, status, due_at, id) and (created_by_id,
+status, due_at, id), one keyset range per status on each, and merged. For a
+scheduled item the due time is its start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from itertools import groupby
+
+from peewee import Expression
+
+from crm_tui import clock
+from crm_tui.services.errors import NotFound
+from crm_tui.services.listing import select_records, to_records
+from crm_tui.services.queue import due_range, merge_by_due, user_id_of
+from crm_tui.services.records import InteractionRecord
+from crm_tui.services.vocab import OPEN_STATUSES
+from crm_tui.store.models import Interaction, Opportunity
+
+MAX_EVENTS = 1000
+
+
+@dataclass(frozen=True)
+class DayGroup:
+    """The overdue events (day None, overdue True), or one day's events."""
+
+    day: date | None
+    overdue: bool
+    items: tuple[InteractionRecord, ...]
+
+
+def _is_event() -> Expression:
+    return Interaction.starts_at.is_null(False) | (Interaction.kind == "scheduled")
+
+
+def upcoming_events(
+    username: str, *, days: int = 14, now: datetime | None = None, limit: int = 200
+) -> list[DayGroup]:
+    """The user's open events (responsible or creator): the overdue ones in
+    one group first, then a group per day from today through the day
+    `days` days from now, each soonest first. At most `limit` events."""
+    now = now or clock.now()
+    limit = max(1, min(limit, MAX_EVENTS))
+    user_id = user_id_of(username)
+    horizon = datetime.combine(now.date() + timedelta(days=max(days, 0) + 1), time.min)
+    extra = (_is_event(), Interaction.due_at < horizon)
+    records = merge_by_due(
+        (
+            due_range(owner, user_id, status, extra=extra, limit=limit)
+            for owner in (Interaction.user, Interaction.created_by)
+            for status in OPEN_STATUSES
+        ),
+        limit,
+    )
+    overdue = tuple(r for r in records if r.due_at < now)
+    groups = [DayGroup(None, True, overdue)] if overdue else []
+    coming = (r for r in records if r.due_at >= now)
+    for day, items in groupby(coming, key=lambda r: r.due_at.date()):
+        groups.append(DayGroup(day, False, tuple(items)))
+    return groups
+
+
+def opportunity_upcoming(opportunity_code: str, *, limit: int = 20) -> list[InteractionRecord]:
+    """The opportunity's open events soonest first, so overdue ones (still
+    open, start already past) come before the future ones."""
+    code = opportunity_code.strip()
+    row = Opportunity.select(Opportunity.id).where(Opportunity.code == code).tuples().first()
+    if row is None:
+        raise NotFound("error.unknown_opportunity", value=code)
+    # One opportunity has few open items: sorting them is cheap.
+    query = (
+        select_records()
+        .where(
+            Interaction.opportunity == row[0],
+            Interaction.status.in_(OPEN_STATUSES),
+            _is_event(),
+        )
+        .order_by(Interaction.due_at, Interaction.id)
+        .limit(max(1, limit))
+    )
+    return to_records(query.tuples())
