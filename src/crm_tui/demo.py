@@ -46,7 +46,7 @@ from crm_tui.store import schema
 
 # Bumped whenever the generated data changes, so that cached benchmark
 # databases built by an older generator are rebuilt.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 DEFAULT_CONTACTS = 500
 DEFAULT_INTERACTIONS = 20_000
@@ -1036,8 +1036,11 @@ class _Floor:
             if shown is not None:
                 code, forced, user, creator = shown[0], shown[1:], g.login_id, g.login_id
             timing = self.timing(code, second, forced)
-            if timing.kind != "logged" and code == "call" and not shown and rnd() < 0.03:
-                user = None  # in the shared pool, for whoever claims it
+            pool_candidate = timing.kind != "logged" and timing.status == "pending"
+            if pool_candidate and code == "call" and not shown and rnd() < 0.03:
+                # In the shared pool until an agent claims it; what was done or
+                # cancelled always had someone responsible.
+                user = None
             outcome = None
             follow_up = timing.follow_up
             if code == "call" and timing.status == "done":
