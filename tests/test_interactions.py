@@ -74,6 +74,17 @@ def test_a_future_start_makes_a_pending_scheduled_event(
     assert actions(record.id) == ["interaction_created", "assignment_added"]
 
 
+def test_a_future_date_without_a_start_is_planned_not_done(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CRM_TUI_NOW", NOW)
+    record = create_interaction(draft(world, occurred_at="mañana 10:00"))
+    assert (record.kind, record.status) == ("scheduled", "pending")
+    assert record.due_at == datetime(2026, 11, 24, 10, 0)
+    past = create_interaction(draft(world, occurred_at="ayer 10:00"))
+    assert (past.kind, past.status) == ("logged", "done")
+
+
 def test_every_wrong_field_is_named_at_once(world: World) -> None:
     with pytest.raises(ValidationError) as raised:
         create_interaction(

@@ -219,7 +219,10 @@ def validate(
 
     kind = _vocab(KIND, draft.kind, "kind", errors)
     if kind is None and not (draft.kind or "").strip():
-        kind = "scheduled" if starts_at is not None and starts_at > now else "logged"
+        # Something dated in the future has not happened yet: it is planned,
+        # whether the date came as a start or as "when" (`log --at mañana`).
+        later = occurred_at > now or (starts_at is not None and starts_at > now)
+        kind = "scheduled" if later else "logged"
     values["kind"] = kind
     status = _vocab(STATUS, draft.status, "status", errors)
     if status is None and not (draft.status or "").strip():
