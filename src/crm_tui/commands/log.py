@@ -28,8 +28,8 @@ register(
             "usuario responsable (por defecto: quien la registra)",
         ),
         "cli.log.status": (
-            "status (default: done, or pending when it starts later)",
-            "estado (por defecto: completo, o pendiente si empieza más tarde)",
+            "status (default: done, or pending when it is dated later)",
+            "estado (por defecto: completo, o pendiente si tiene fecha futura)",
         ),
         "cli.log.direction": ("outbound or inbound", "saliente o entrante"),
         "cli.log.outcome": (

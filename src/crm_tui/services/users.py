@@ -117,17 +117,26 @@ def add_user(
     return to_record(user)
 
 
-@writes
 def resolve_actor(username: str | None) -> UserRecord:
     """The user the program acts as: `--user`/`--by`, else the login name.
     On a database with no users yet, the first one becomes its admin, so a
-    new installation works at once; otherwise an unknown name is refused."""
+    new installation works at once; otherwise an unknown name is refused.
+    Only that first start writes: every other start is a plain read, so
+    opening the app never queues behind the team's writers."""
     name = (username or login_name()).strip()
+    existing = find_user(name) or _first_admin(name)
+    if not existing.active:
+        raise ValidationError.single("user", "error.inactive_user", value=name)
+    return existing
+
+
+@writes
+def _first_admin(name: str) -> UserRecord:
+    # Checked again inside the write lock: two first starts at once must
+    # not both become the first user.
     existing = find_user(name)
     if existing is not None:
-        if not existing.active:
-            raise ValidationError.single("user", "error.inactive_user", value=name)
         return existing
-    if not User.select().exists():
-        return add_user(name, name, role="admin")
-    raise NotFound("error.unknown_user", value=name)
+    if User.select().exists():
+        raise NotFound("error.unknown_user", value=name)
+    return add_user(name, name, role="admin")
