@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterator
-from datetime import datetime
 
 from crm_tui import clock
 from crm_tui.commands.common import (
@@ -17,10 +16,9 @@ from crm_tui.commands.common import (
 )
 from crm_tui.commands.filters import add_filter_options, filter_from
 from crm_tui.commands.output import Column, write_json_array, write_table
-from crm_tui.exchange.columns import COLUMNS, Cell, record_cells
+from crm_tui.exchange.columns import COLUMNS, cell_text, record_cells
 from crm_tui.formatting import list_date
 from crm_tui.i18n import language, register, t
-from crm_tui.services.dates import format_interchange
 from crm_tui.services.listing import MAX_PAGE, list_interactions
 from crm_tui.services.records import Cursor, InteractionFilter, InteractionRecord
 from crm_tui.services.vocab import STATUS
@@ -117,13 +115,9 @@ def json_row(record: InteractionRecord) -> dict[str, str]:
     """The interchange columns, in order, as the CSV export writes them,
     except for the apostrophe that guards a spreadsheet against formulas:
     JSON is not opened by a spreadsheet, and scripts want the text as is."""
-    return {column: _text(cell) for column, cell in zip(COLUMNS, record_cells(record), strict=True)}
-
-
-def _text(cell: Cell | None) -> str:
-    if cell is None:
-        return ""
-    return format_interchange(cell) if isinstance(cell, datetime) else cell
+    return {
+        column: cell_text(cell) for column, cell in zip(COLUMNS, record_cells(record), strict=True)
+    }
 
 
 def table_rows(records: Selection) -> Iterator[list[str]]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from crm_tui.exchange import messages  # noqa: F401 (registers the message ids)
+from crm_tui.services.dates import format_interchange
 from crm_tui.services.errors import CrmError
 from crm_tui.services.records import InteractionRecord
 
@@ -44,6 +45,13 @@ Cell = str | datetime
 def _minute(value: datetime | None) -> datetime | None:
     # The interchange format is `YYYY-MM-DD HH:MM`: seconds never travel.
     return value.replace(second=0, microsecond=0) if value is not None else None
+
+
+def cell_text(cell: Cell | None) -> str:
+    """A cell as interchange text: times `YYYY-MM-DD HH:MM`, empty for none."""
+    if cell is None:
+        return ""
+    return format_interchange(cell) if isinstance(cell, datetime) else cell
 
 
 def record_cells(record: InteractionRecord) -> tuple[Cell | None, ...]:

@@ -23,12 +23,10 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from crm_tui.exchange.columns import COLUMNS, Cell
-from crm_tui.services.dates import format_interchange
+from crm_tui.exchange.columns import COLUMNS, Cell, cell_text
 from crm_tui.services.errors import CrmError
 
 _NEEDS_APOSTROPHE = re.compile(r"'*[=+\-@\t\r]")
@@ -47,11 +45,7 @@ def unescape_cell(text: str) -> str:
 
 
 def _cell_text(cell: Cell | None) -> str:
-    if cell is None:
-        return ""
-    if isinstance(cell, datetime):
-        return format_interchange(cell)
-    return escape_cell(cell)
+    return escape_cell(cell_text(cell))
 
 
 def write_rows(path: Path, rows: Iterable[Sequence[Cell | None]]) -> None:
