@@ -18,6 +18,7 @@ from crm_tui.services.interactions import InteractionDraft, create_interaction
 from crm_tui.services.records import InteractionRecord
 from crm_tui.store import db as store_db
 from crm_tui.widgets.interaction_table import InteractionTable
+from crm_tui.widgets.paged_table import PagedTable
 
 NOW = datetime(2026, 11, 23, 10, 0)
 NOW_ENV = NOW.isoformat()
@@ -127,7 +128,7 @@ def build_floor(target: store_db.Target) -> None:
 def make_app(
     target: store_db.Target, *, user: str = "luis", lang: str = "en", **pop: str
 ) -> CrmApp:
-    return CrmApp(AppOptions(target=target, username=user, lang=lang, **pop))  # type: ignore[arg-type]
+    return CrmApp(AppOptions(target=target, username=user, lang=lang, **pop))
 
 
 async def settle(pilot: Pilot[Any], until: Callable[[], bool] | None = None) -> None:
@@ -139,7 +140,7 @@ async def settle(pilot: Pilot[Any], until: Callable[[], bool] | None = None) -> 
         await app.workers.wait_for_complete()
         await pilot.pause()
         busy = any(worker.is_running for worker in app.workers)
-        loading = app.interactions.is_attached and table_of(app).is_loading
+        loading = any(table.is_loading for table in app.screen.query(PagedTable))
         if not busy and not loading and (until is None or until()):
             return
         if time.monotonic() > deadline:
@@ -148,7 +149,8 @@ async def settle(pilot: Pilot[Any], until: Callable[[], bool] | None = None) -> 
 
 
 def table_of(app: CrmApp) -> InteractionTable:
-    return app.interactions.query_one(InteractionTable)
+    """The interactions table of the screen in front."""
+    return app.screen.query_one(InteractionTable)
 
 
 def row_texts(table: InteractionTable, row: int) -> list[str]:

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 import pytest
@@ -31,7 +32,7 @@ def _with_database(url: str, name: str) -> str:
     return urlunparse(parts._replace(path=f"/{name}"))
 
 
-def _admin(url: str):  # type: ignore[no-untyped-def]
+def _admin(url: str) -> Any:
     import psycopg2
 
     conn = psycopg2.connect(url, connect_timeout=5)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from peewee import OperationalError
@@ -16,14 +17,17 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Label, Static
 from textual.widgets._toast import Toast
 
-from crm_tui.app import CrmApp, HelpScreen, StartupFailedScreen
+from crm_tui.app import CrmApp, StartupFailedScreen
 from crm_tui.screens.interaction_detail import InteractionDetailScreen
+from crm_tui.screens.interactions import InteractionsScreen
+from crm_tui.screens.opportunities import OpportunitiesScreen
 from crm_tui.services.errors import DatabaseBusy
-from crm_tui.services.interactions import create_interaction
+from crm_tui.services.interactions import InteractionDraft, create_interaction
 from crm_tui.services.records import Page
 from crm_tui.services.text import clean_line, clean_text
 from crm_tui.store import db as store_db
-from crm_tui.widgets.interaction_table import COLUMNS, ColumnSpec, fit_widths
+from crm_tui.widgets.interaction_table import COLUMNS, ColumnSpec, fit_widths, id_cell
+from crm_tui.widgets.paged_table import PagedTable
 
 from .app_helpers import (
     NOW,
@@ -44,6 +48,13 @@ SQLITE_ONLY = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 @pytest.fixture
 def now(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CRM_TUI_NOW", NOW_ENV)
+
+
+async def open_list(pilot: Pilot[None]) -> None:
+    """All interactions (the app starts on My queue), loaded."""
+    await settle(pilot)
+    await pilot.press("3")
+    await settle(pilot)
 
 
 def toasts(app: CrmApp) -> list[str]:
@@ -76,7 +87,7 @@ async def test_rows_appear_newest_first_with_their_columns(
 
     app = make_app(db)
     async with app.run_test(size=(120, 30)) as pilot:
-        await settle(pilot)
+        await open_list(pilot)
         table = table_of(app)
         assert column_texts(table, "id") == [str(r.id) for r in (newest, middle, oldest)]
         assert row_texts(table, 0) == [
@@ -107,7 +118,7 @@ async def test_the_spanish_list_is_in_spanish(world: World, db: store_db.Target,
     store_db.close()
     app = make_app(db, lang="es")
     async with app.run_test(size=(120, 30)) as pilot:
-        await settle(pilot)
+        await open_list(pilot)
         table = table_of(app)
         assert row_texts(table, 0)[1:5] == ["☎ Llamada", "En curso", "bolsa", "21 nov"]
         assert [column.label.plain for column in table.ordered_columns][:3] == [
@@ -128,7 +139,7 @@ async def test_paging_loads_the_next_page_as_the_cursor_nears_the_end(
 
     app = make_app(db)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+        await open_list(pilot)
         table = table_of(app)
         assert table.row_count == 50 and table.has_more
         assert shown(app.screen.query_one("#list-status", Label)) == "50 shown · more below"
@@ -162,7 +173,7 @@ async def test_search_filters_and_escape_clears_it(
 
     app = make_app(db)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+        await open_list(pilot)
         table = table_of(app)
         await pilot.press("slash")
         assert app.focused is app.screen.query_one("#search")
@@ -201,7 +212,7 @@ async def test_refresh_shows_new_rows_and_keeps_the_cursor(
 
     app = make_app(db)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+        await open_list(pilot)
         table = table_of(app)
         assert table.cursor_row == 0  # on "Segunda"
         log("Nueva", NOW - timedelta(hours=1))  # another agent logs a call
@@ -233,12 +244,15 @@ async def test_enter_opens_the_detail_with_every_field(
 
     app = make_app(db)
     async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
+        await open_list(pilot)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, InteractionDetailScreen)
-        names = [shown(label) for label in app.screen.query(".field-name")]
-        values = [shown(value) for value in app.screen.query(".field-value").results(Static)]
+        names = [shown(label) for label in app.screen.query("#detail-fields > .field-name")]
+        values = [
+            shown(value)
+            for value in app.screen.query("#detail-fields > .field-value").results(Static)
+        ]
         fields = dict(zip(names, values, strict=True))
         assert fields["Id"] == str(record.id)
         assert fields["Type"] == "☎ Call"
@@ -255,35 +269,7 @@ async def test_enter_opens_the_detail_with_every_field(
         assert len(fields) == 29  # every field of the record
 
         await pilot.press("escape")
-        assert app.screen is app.interactions
-
-
-@SQLITE_ONLY
-async def test_help_lists_the_key_map(world: World, db: store_db.Target) -> None:
-    store_db.close()
-    app = make_app(db, lang="es")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("question_mark")
-        assert isinstance(app.screen, HelpScreen)
-        assert app.screen.query_one("#help").border_title == "Ayuda"
-        assert {action: keys for keys, action in app.screen.keys} == {
-            "Abrir": "⏎",
-            "Fila siguiente": "↓, j",
-            "Fila anterior": "↑, k",
-            "Página siguiente": "pgdn",
-            "Página anterior": "pgup",
-            "Primera fila": "g, home",
-            "Última fila cargada (carga más)": "G, end",
-            "Salir": "q, ^c, ^q",
-            "Buscar": "/",
-            "Actualizar": "r",
-            "Borrar la búsqueda": "esc",
-            "Ayuda": "?, f1",
-            "Comandos": "^p",
-        }
-        await pilot.press("escape")
-        assert app.screen is app.interactions
+        assert isinstance(app.screen, InteractionsScreen)
 
 
 @SQLITE_ONLY
@@ -293,7 +279,7 @@ async def test_the_command_palette_offers_the_screen_actions(
     store_db.close()
     app = make_app(db)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+        await open_list(pilot)
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert {"Open", "Search", "Refresh", "Help", "Quit", "First row"} <= set(titles)
         assert "Commands" not in titles
@@ -304,7 +290,7 @@ async def test_q_quits(world: World, db: store_db.Target) -> None:
     store_db.close()
     app = make_app(db)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+        await open_list(pilot)
         await pilot.press("q")
         await pilot.pause()
     assert app.return_code == 0
@@ -315,42 +301,13 @@ async def test_ctrl_c_quits_even_from_the_search_box(world: World, db: store_db.
     store_db.close()
     app = make_app(db)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+        await open_list(pilot)
         await pilot.press("slash", "q", "ctrl+c")
         await pilot.pause()
     assert app.return_code == 0
 
 
 # --- screen pops and start-up -----------------------------------------------------------
-
-
-@SQLITE_ONLY
-async def test_opportunity_pop_filters_the_list_and_says_so(
-    world: World, db: store_db.Target, now: None
-) -> None:
-    log("De la oportunidad", NOW - timedelta(days=1), opportunity="OP-001")
-    log("Sin oportunidad", NOW - timedelta(days=2))
-    store_db.close()
-    app = make_app(db, opportunity="OP-001")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        assert column_texts(table_of(app), "subject") == ["De la oportunidad"]
-        heading = shown(app.screen.query_one("#list-heading", Label))
-        assert heading == "Opportunity OP-001 · Renovación de contrato"
-
-
-@SQLITE_ONLY
-async def test_contact_pop_filters_the_list(world: World, db: store_db.Target, now: None) -> None:
-    log("De C-002", NOW - timedelta(days=1), contact="C-002")
-    log("De C-001", NOW - timedelta(days=2))
-    store_db.close()
-    app = make_app(db, contact="C-002")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        assert column_texts(table_of(app), "subject") == ["De C-002"]
-        assert (
-            shown(app.screen.query_one("#list-heading", Label)) == "Contact C-002 · Panadería Sol"
-        )
 
 
 @SQLITE_ONLY
@@ -363,14 +320,15 @@ async def test_interaction_pop_opens_its_detail(
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, InteractionDetailScreen)
-        assert app.screen.record.id == record.id
+        assert app.screen.interaction_id == record.id
         await pilot.press("q")  # closes the detail, does not quit
-        assert app.screen is app.interactions
+        await settle(pilot)
+        assert isinstance(app.screen, InteractionsScreen)
         assert table_of(app).row_count == 1
 
 
 @SQLITE_ONLY
-async def test_an_unknown_code_says_so_and_shows_everything(
+async def test_an_unknown_code_says_so_and_opens_the_list_to_look_in(
     world: World, db: store_db.Target, now: None
 ) -> None:
     log("Una llamada", NOW - timedelta(days=1))
@@ -378,8 +336,9 @@ async def test_an_unknown_code_says_so_and_shows_everything(
     app = make_app(db, opportunity="OP-404")
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         assert await wait_for_toasts(pilot) == ["unknown opportunity 'OP-404'"]
-        assert table_of(app).row_count == 1
-        assert shown(app.screen.query_one("#list-heading", Label)) == "All interactions"
+        await settle(pilot)
+        assert isinstance(app.screen, OpportunitiesScreen)
+        assert app.screen.query_one(PagedTable).row_count == 2
 
 
 @SQLITE_ONLY
@@ -389,7 +348,7 @@ async def test_an_unknown_user_cannot_start_and_exits_non_zero(
     store_db.close()
     app = make_app(db, user="nadie")
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+        await open_list(pilot)
         assert isinstance(app.screen, StartupFailedScreen)
         assert shown(app.screen.query_one("#startup-failed-reason", Static)) == (
             "unknown user 'nadie'"
@@ -404,7 +363,7 @@ async def test_an_unreadable_database_cannot_start(tmp_path: Path) -> None:
     broken.write_bytes(b"this is not a database" * 100)
     app = make_app(store_db.Target("sqlite", str(broken)))
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+        await open_list(pilot)
         assert isinstance(app.screen, StartupFailedScreen)
         reason = shown(app.screen.query_one("#startup-failed-reason", Static))
         assert reason.startswith(f"cannot open the database {broken}")
@@ -441,7 +400,7 @@ async def test_a_failing_page_is_a_toast_not_a_traceback(
 
     app = make_app(db)
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
-        await settle(pilot)
+        await open_list(pilot)
         table_of(app).load(failing)
         assert await wait_for_toasts(pilot) == [message]
         assert shown(app.screen.query_one("#list-status", Label)) == "The list could not be loaded"
@@ -476,6 +435,8 @@ async def test_hostile_text_shows_as_typed_and_does_nothing(
     app = make_app(db, contact="[@click=app.quit]x[/]")
     async with app.run_test(size=(120, 30), notifications=True) as pilot:
         assert await wait_for_toasts(pilot) == ["unknown contact '[@click=app.quit]x[/]'"]
+        await pilot.press("3")
+        await settle(pilot)
 
         table = table_of(app)
         cells = row_texts(table, 0)
@@ -486,11 +447,14 @@ async def test_hostile_text_shows_as_typed_and_does_nothing(
         # runs no action hidden in it.
         await pilot.click("InteractionTable", offset=(100, 1))
         await pilot.click("InteractionTable", offset=(100, 1))
-        await pilot.pause()
+        await settle(pilot)
         assert app.is_running
         assert isinstance(app.screen, InteractionDetailScreen)
-        names = [shown(label) for label in app.screen.query(".field-name")]
-        values = [shown(value) for value in app.screen.query(".field-value").results(Static)]
+        names = [shown(label) for label in app.screen.query("#detail-fields > .field-name")]
+        values = [
+            shown(value)
+            for value in app.screen.query("#detail-fields > .field-value").results(Static)
+        ]
         fields = dict(zip(names, values, strict=True))
         assert fields["Subject"] == subject
         assert fields["Note"] == note
@@ -502,13 +466,11 @@ async def test_hostile_text_shows_as_typed_and_does_nothing(
             await pilot.click(".field-value", offset=(2, 0))
         await pilot.press("escape")
         await pilot.pause()
-        assert app.is_running and app.screen is app.interactions
+        assert app.is_running and isinstance(app.screen, InteractionsScreen)
 
 
-def _draft(**fields: object):  # type: ignore[no-untyped-def]
-    from crm_tui.services.interactions import InteractionDraft
-
-    return InteractionDraft(type="call", created_by="luis", occurred_at=NOW, **fields)  # type: ignore[arg-type]
+def _draft(**fields: Any) -> InteractionDraft:
+    return InteractionDraft(type="call", created_by="luis", occurred_at=NOW, **fields)
 
 
 # --- column widths and start-up cost --------------------------------------------------------
@@ -527,8 +489,8 @@ def test_columns_share_a_narrow_terminal_and_grow_on_a_wide_one() -> None:
 
 def test_a_terminal_too_narrow_keeps_the_minimums() -> None:
     specs = (
-        ColumnSpec("a", "x", max_width=10),
-        ColumnSpec("b", "x", max_width=None, min_width=12, weight=1),
+        ColumnSpec("a", "x", id_cell, max_width=10),
+        ColumnSpec("b", "x", id_cell, max_width=None, min_width=12, weight=1),
     )
     assert fit_widths(specs, [10, 0], available=5, padding=1) == [10, 12]
 
@@ -555,7 +517,7 @@ async def test_a_16_colour_terminal_gets_the_terminals_own_colours(
     monkeypatch.delenv("COLORTERM", raising=False)
     app = make_app(store_db.Target("sqlite", str(tmp_path / "new.db")))
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+        await open_list(pilot)
         assert app.theme == theme
         # A new database works at once: its first user is the admin.
         assert shown(app.screen.query_one("#list-status", Label)) == "No interactions yet"

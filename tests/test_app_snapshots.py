@@ -1,6 +1,9 @@
-"""What the screens look like, as SVG snapshots (pytest-textual-snapshot),
-at the smallest supported terminal (80x24) and a roomy one (120x40), with
-a fixed clock and a small sales floor made through the services.
+"""What the all-interactions list looks like, as SVG snapshots
+(pytest-textual-snapshot), at the smallest supported terminal (80x24) and
+a roomy one (120x40), with a fixed clock and a small sales floor made
+through the services. Every other screen has its snapshots beside its
+Pilot tests (tests/test_screen_*.py, test_filter_sidebar.py,
+test_help_and_settings.py).
 
 After a deliberate change of the UI: `pytest tests/test_app_snapshots.py
 --snapshot-update`, then look at every changed SVG before committing."""
@@ -35,20 +38,15 @@ def floor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> store_db.Target:
     return target
 
 
-async def open_first_row(pilot: Pilot[Any]) -> None:
+async def open_list(pilot: Pilot[Any]) -> None:
+    """All interactions (the app starts on My queue)."""
     await settle(pilot)
-    await pilot.press("enter")
-    await pilot.pause()
-
-
-async def open_help(pilot: Pilot[Any]) -> None:
+    await pilot.press("3")
     await settle(pilot)
-    await pilot.press("question_mark")
-    await pilot.pause()
 
 
 async def search_for_a_word(pilot: Pilot[Any]) -> None:
-    await settle(pilot)
+    await open_list(pilot)
     await pilot.press("slash", *"llamada", "enter")
     await settle(pilot)
 
@@ -57,29 +55,13 @@ async def search_for_a_word(pilot: Pilot[Any]) -> None:
 def test_interactions_list(
     snap_compare: Any, floor: store_db.Target, size: tuple[int, int]
 ) -> None:
-    assert snap_compare(make_app(floor), terminal_size=size, run_before=settle)
+    assert snap_compare(make_app(floor), terminal_size=size, run_before=open_list)
 
 
 def test_interactions_list_in_spanish(snap_compare: Any, floor: store_db.Target) -> None:
     app = make_app(floor, lang="es")
-    assert snap_compare(app, terminal_size=(120, 40), run_before=settle)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=open_list)
 
 
 def test_interactions_list_searched(snap_compare: Any, floor: store_db.Target) -> None:
     assert snap_compare(make_app(floor), terminal_size=(80, 24), run_before=search_for_a_word)
-
-
-def test_opportunity_pop(snap_compare: Any, floor: store_db.Target) -> None:
-    app = make_app(floor, opportunity="OP-001")
-    assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
-
-
-@pytest.mark.parametrize("size", SIZES)
-def test_interaction_detail(
-    snap_compare: Any, floor: store_db.Target, size: tuple[int, int]
-) -> None:
-    assert snap_compare(make_app(floor), terminal_size=size, run_before=open_first_row)
-
-
-def test_help(snap_compare: Any, floor: store_db.Target) -> None:
-    assert snap_compare(make_app(floor), terminal_size=(80, 24), run_before=open_help)

@@ -25,6 +25,7 @@ from crm_tui.services import notifications
 from crm_tui.services.interactions import delete_interaction
 from crm_tui.services.listing import get_interaction
 from crm_tui.store import db as store_db
+from crm_tui.store.migrations import LATEST
 from tests.conftest import World
 
 NOW = "2026-11-23T10:00"
@@ -563,7 +564,7 @@ def test_notifications_default_to_the_user_given_before_the_command(
 def test_doctor_on_a_fresh_database(crm: Crm, db: store_db.Target) -> None:
     result = crm("doctor", *on(db))
     assert result.code == 0, result.out + result.err
-    assert "schema version: 1 (this program: 1)" in result.out
+    assert f"schema version: {LATEST} (this program: {LATEST})" in result.out
     assert "history is append-only" in result.out
     assert result.out.rstrip().endswith("healthy")
     assert result.err == ""
@@ -577,8 +578,8 @@ def test_doctor_on_a_database_from_a_newer_program(crm: Crm, db: store_db.Target
     )
     result = crm("doctor", *on(db))
     assert result.code == 1
-    assert "schema version: 99 (this program: 1)" in result.out
-    assert "written by a newer crm-tui (schema 99, this program knows up to 1)" in result.out
+    assert f"schema version: 99 (this program: {LATEST})" in result.out
+    assert f"written by a newer crm-tui (schema 99, this program knows up to {LATEST})" in result.out
     assert result.err == "crm-tui: 1 problems found (listed above)\n"
     # Every other command refuses it with the same clear message.
     refused = crm("list", *on(db))

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crm_tui.services.dates import (
+    PRESETS,
     ParsedDate,
     format_interchange,
     move_into_working_hours,
@@ -17,6 +18,7 @@ from crm_tui.services.dates import (
     parse_offset,
     parse_range_bound,
     parse_when,
+    preset_range,
 )
 from crm_tui.services.errors import ValidationError
 
@@ -493,3 +495,41 @@ def test_relative_offsets_add_exactly(
     if sign == "+":
         assert parse_when(f"in {amount}{suffix}", now=now).value == expected
         assert parse_when(f"en {amount}{suffix}", now=now).value == expected
+
+
+END_OF_DAY = time(23, 59, 59, 999_999)
+
+
+@pytest.mark.parametrize(
+    ("name", "since", "until"),
+    [
+        ("today", at(23), datetime.combine(date(2026, 11, 23), END_OF_DAY)),
+        # Monday 23 Nov: the week runs from that Monday to Sunday 29.
+        ("this_week", at(23), datetime.combine(date(2026, 11, 29), END_OF_DAY)),
+        ("last_30_days", at(25, month=10), datetime.combine(date(2026, 11, 23), END_OF_DAY)),
+    ],
+)
+def test_preset_ranges(name: str, since: datetime, until: datetime) -> None:
+    assert preset_range(name, NOW) == (since, until)
+
+
+@pytest.mark.parametrize("day", range(23, 30))
+def test_this_week_is_the_same_on_every_day_of_it(day: int) -> None:
+    assert preset_range("this_week", at(day, 18, 30)) == (
+        at(23),
+        datetime.combine(date(2026, 11, 29), END_OF_DAY),
+    )
+
+
+def test_last_30_days_counts_today_and_crosses_years() -> None:
+    since, until = preset_range("last_30_days", datetime(2027, 1, 10, 8, 0))
+    assert (since, until) == (datetime(2026, 12, 12), datetime(2027, 1, 10, 23, 59, 59, 999_999))
+    assert (until.date() - since.date()).days + 1 == 30
+
+
+def test_every_preset_is_known_and_nothing_else() -> None:
+    for name in PRESETS:
+        since, until = preset_range(name, NOW)
+        assert since <= NOW <= until
+    with pytest.raises(ValueError, match="unknown date range preset"):
+        preset_range("yesterday", NOW)

@@ -8,7 +8,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 
@@ -30,7 +30,12 @@ from crm_tui.store.models import Interaction
 from .conftest import drop_postgres, fresh_postgres
 
 NOW = "2026-03-10T10:00:00"
-SMALL = {"contacts": 30, "interactions": 400}
+class DemoSize(TypedDict):
+    contacts: int
+    interactions: int
+
+
+SMALL = DemoSize(contacts=30, interactions=400)
 MENTION = re.compile(r"@([\w.+-]*\w)")
 SHIPPED_TYPES = {"call", "email", "meeting", "visit", "message", "task", "note"}
 

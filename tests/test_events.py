@@ -82,6 +82,17 @@ def test_the_limit_keeps_the_soonest(world: World) -> None:
     assert [i.subject for g in groups for i in g.items] == ["9h", "11h"]
 
 
+def test_a_backlog_of_overdue_events_does_not_hide_today(world: World) -> None:
+    for day in range(1, 6):
+        event(world, f"late {day}", f"2026-11-{day:02d} 10:00")
+    event(world, "today", "2026-11-23 17:00")
+    groups = upcoming_events("luis", limit=3, overdue_limit=2)
+    assert [(g.overdue, [i.subject for i in g.items]) for g in groups] == [
+        (True, ["late 1", "late 2"]),  # the oldest first
+        (False, ["today"]),
+    ]
+
+
 def test_unknown_user_has_no_events(world: World) -> None:
     with pytest.raises(NotFound):
         upcoming_events("nobody")

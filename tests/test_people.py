@@ -44,9 +44,42 @@ def test_contact_search_pages_by_name(world: World) -> None:
         contacts.create_contact(f"X-{n:02}", f"Bar {n:02}", company="Hostelería")
     found = contacts.search_contacts("bar", limit=5)
     assert [c.name for c in found] == [f"Bar {n:02}" for n in range(5)]
-    more = contacts.search_contacts("bar", after_name=found[-1].name, limit=50)
+    more = contacts.search_contacts("bar", after=(found[-1].name, found[-1].id), limit=50)
     assert len(more) == 7
     assert [c.code for c in contacts.search_contacts("hostel", limit=1)] == ["X-00"]
+
+
+def test_contact_paging_neither_skips_nor_repeats_shared_names(world: World) -> None:
+    codes = [f"S-{n}" for n in range(5)]
+    for code in codes:
+        contacts.create_contact(code, "Bar Central")
+    contacts.create_contact("S-9", "Bar Zeta")
+    seen: list[str] = []
+    after: tuple[str, int] | None = None
+    while page := contacts.search_contacts("bar", after=after, limit=2):
+        seen.extend(c.code for c in page)
+        after = (page[-1].name, page[-1].id)
+    assert seen == [*codes, "S-9"]
+
+
+def test_opportunities_of_one_contact_page_newest_first(world: World) -> None:
+    for n in range(5):
+        contacts.create_opportunity(f"OP-1{n}", f"Extra {n}", world.contact.id)
+    contacts.create_opportunity("OP-99", "Extra ajena", world.other_contact.id)
+    mine = contacts.search_opportunities(contact_id=world.contact.id, limit=4)
+    assert [o.code for o in mine] == ["OP-14", "OP-13", "OP-12", "OP-11"]
+    rest = contacts.search_opportunities(contact_id=world.contact.id, after_id=mine[-1].id)
+    assert [o.code for o in rest] == ["OP-10", "OP-001"]
+    assert [
+        o.code for o in contacts.search_opportunities("extra", contact_id=world.contact.id)
+    ] == [
+        "OP-14",
+        "OP-13",
+        "OP-12",
+        "OP-11",
+        "OP-10",
+    ]
+    assert [o.code for o in contacts.search_opportunities("ajena")] == ["OP-99"]
 
 
 def test_opportunities_belong_to_their_contact(world: World) -> None:
@@ -58,3 +91,12 @@ def test_opportunities_belong_to_their_contact(world: World) -> None:
         contacts.get_opportunity("OP-404")
     with pytest.raises(ValidationError):
         contacts.create_opportunity("OP-009", "", world.contact.id, value="mucho")
+
+
+def test_contacts_come_with_their_owner(world: World) -> None:
+    contacts.create_contact("C-003", "Talleres Norte", owner_id=world.supervisor.id)
+    found = {c.code: c.owner for c in contacts.search_contacts()}
+    assert found == {"C-001": None, "C-002": None, "C-003": "marta"}
+    assert contacts.get_contact("C-003").owner == "marta"
+    assert contacts.get_contact_by_id(contacts.get_contact("C-003").id).owner == "marta"
+    assert contacts.get_contact("C-001").owner is None

@@ -8,9 +8,25 @@ from pathlib import Path
 import pytest
 
 from crm_tui.services import history
-from crm_tui.services.errors import Conflict, NotFound
-from crm_tui.services.interactions import InteractionDraft, create_interaction, set_status
-from crm_tui.services.queue import QueueCursor, due_range, is_overdue, list_queue, snooze
+from crm_tui.services.errors import Conflict, NotFound, ValidationError
+from crm_tui.services.interactions import (
+    InteractionDraft,
+    assign,
+    create_interaction,
+    edit_interaction,
+    set_status,
+)
+from crm_tui.services.listing import get_interaction
+from crm_tui.services.queue import (
+    QueueCursor,
+    TriageUndo,
+    due_range,
+    is_overdue,
+    list_queue,
+    log_outcome,
+    snooze,
+    undo_triage,
+)
 from crm_tui.services.records import InteractionRecord
 from crm_tui.store import db as store_db
 from crm_tui.store.models import Interaction
@@ -82,6 +98,43 @@ def test_paging_walks_every_row_once_in_order(world: World) -> None:
     assert len(seen) == 14 and len({item.id for item in seen}) == 14
     assert [(r.due_at, r.id) for r in seen] == sorted((r.due_at, r.id) for r in seen)
     assert pages == 5
+
+
+def walk_queue(username: str, limit: int) -> list[InteractionRecord]:
+    seen: list[InteractionRecord] = []
+    cursor: QueueCursor | None = None
+    while True:
+        page = list_queue(username, after=cursor, limit=limit)
+        seen.extend(page.items)
+        if page.next_cursor is None:
+            return seen
+        cursor = page.next_cursor
+
+
+@pytest.mark.usefixtures("fixed_clock")
+def test_items_due_at_the_same_time_come_most_urgent_first(world: World) -> None:
+    # Created so that ids run against priority, across both open statuses.
+    for n, priority in enumerate(["low", "normal", "high", "urgent"] * 2):
+        status = "pending" if n % 3 else "in_progress"
+        task(world, f"{priority}{n}", "2026-11-23 09:00", priority=priority, status=status)
+    task(world, "earlier low", "2026-11-22 09:00", priority="low")
+    task(world, "later urgent", "2026-11-24 09:00", priority="urgent")
+    expected = [
+        "earlier low",
+        "urgent3",
+        "urgent7",
+        "high2",
+        "high6",
+        "normal1",
+        "normal5",
+        "low0",
+        "low4",
+        "later urgent",
+    ]
+    assert subjects(list_queue("luis").items) == expected
+    # Every page size walks them once each, in the same order.
+    for limit in (1, 2, 3, 4):
+        assert [item.subject for item in walk_queue("luis", limit)] == expected
 
 
 def test_unknown_user_has_no_queue(world: World) -> None:
@@ -162,14 +215,145 @@ def test_snooze_on_a_stale_version_is_refused(world: World) -> None:
 def test_queue_query_reads_the_queue_index_in_order(tmp_path: Path) -> None:
     store_db.connect(store_db.Target("sqlite", str(tmp_path / "plan.db")))
     try:
-        cursor = QueueCursor(datetime(2026, 11, 23, 10, 0), 42)
+        cursor = QueueCursor(datetime(2026, 11, 23, 10, 0), 2, 42)
         for after in (None, cursor):
-            sql, params = due_range(Interaction.user, 1, "pending", after=after, limit=51).sql()
-            plan = " | ".join(
-                row[-1]
-                for row in store_db.current().execute_sql(f"EXPLAIN QUERY PLAN {sql}", params)
-            )
-            assert "USING INDEX ix_interaction_queue" in plan
-            assert "USE TEMP B-TREE FOR ORDER BY" not in plan
+            for by_priority in (False, True):
+                query = due_range(
+                    Interaction.user, 1, "pending", after=after, limit=51, by_priority=by_priority
+                )
+                sql, params = query.sql()
+                plan = " | ".join(
+                    row[-1]
+                    for row in store_db.current().execute_sql(f"EXPLAIN QUERY PLAN {sql}", params)
+                )
+                assert "USING INDEX ix_interaction_queue" in plan
+                assert "USE TEMP B-TREE FOR ORDER BY" not in plan
+                # Priority sorts only runs of equal due times, read in order.
+                assert ("RIGHT PART OF ORDER BY" in plan) == by_priority
+                if after is not None:
+                    assert "due_at>" in plan  # a range of the index, not all of it
     finally:
         store_db.close()
+
+
+# --- log an outcome, undo a triage action ------------------------------------
+
+
+def actions_of(record: InteractionRecord) -> list[str]:
+    return [event.action for event in reversed(history.list_history(interaction_id=record.id))]
+
+
+@pytest.mark.usefixtures("fixed_clock")
+def test_logging_an_outcome_appends_the_note_and_closes_the_item(world: World) -> None:
+    item = task(world, "call back", "2026-11-23 12:00", note="Pide precio.")
+    logged = log_outcome(
+        item.id, outcome="Sin respuesta", note="  Sin respuesta, buzón lleno.\n", actor=world.agent
+    )
+    assert (logged.outcome, logged.status) == ("no_answer", "done")
+    assert logged.note == "Pide precio.\n\nSin respuesta, buzón lleno."
+    assert logged.version == item.version + 1
+    assert actions_of(logged)[1:] == [history.INTERACTION_EDITED, history.STATUS_CHANGED]
+    edited = history.list_history(interaction_id=item.id)[1].details["changes"]
+    assert isinstance(edited, dict) and set(edited) == {"note", "outcome"}
+    assert list_queue("luis").items == ()
+
+
+@pytest.mark.usefixtures("fixed_clock")
+def test_an_outcome_without_a_note_or_closing_keeps_the_rest(world: World) -> None:
+    item = task(world, "call back", "2026-11-23 12:00", note="Pide precio.\n")
+    logged = log_outcome(item.id, outcome="busy", note="  ", actor=world.agent, close=False)
+    assert (logged.outcome, logged.status, logged.note) == ("busy", "pending", "Pide precio.\n")
+    blank = task(world, "first call", "2026-11-23 12:00")
+    assert log_outcome(blank.id, outcome="connected", note="Hecho", actor=world.agent).note == (
+        "Hecho"
+    )
+
+
+@pytest.mark.usefixtures("fixed_clock")
+def test_an_outcome_is_refused_on_a_bad_value_or_a_stale_version(world: World) -> None:
+    item = task(world, "call back", "2026-11-23 12:00")
+    with pytest.raises(ValidationError) as raised:
+        log_outcome(item.id, outcome="fatal", note="", actor=world.agent)
+    assert [error.field for error in raised.value.errors] == ["outcome"]
+    set_status(item.id, "in_progress", actor=world.supervisor)
+    with pytest.raises(Conflict):
+        log_outcome(
+            item.id, outcome="busy", note="x", actor=world.agent, expected_version=item.version
+        )
+    assert get_interaction(item.id).outcome is None
+
+
+def triaged(before: InteractionRecord, after: InteractionRecord) -> TriageUndo:
+    return TriageUndo(before=before, after_version=after.version)
+
+
+TRIAGE_VIEW = ("status", "user", "starts_at", "ends_at", "occurred_at", "follow_up_at")
+
+
+def view(record: InteractionRecord) -> tuple[object, ...]:
+    return (*(getattr(record, name) for name in TRIAGE_VIEW), record.outcome, record.note)
+
+
+@pytest.mark.usefixtures("fixed_clock")
+def test_undo_puts_back_each_triage_action(world: World) -> None:
+    item = task(world, "call back", "2026-11-23 12:00", note="Pide precio.")
+    actions = [
+        lambda r: set_status(r.id, "cancelled", actor=world.agent),
+        lambda r: snooze(r.id, actor=world.agent, by=timedelta(days=1)),
+        lambda r: assign(r.id, "marta", actor=world.agent),
+        lambda r: assign(r.id, None, actor=world.agent),
+        lambda r: log_outcome(r.id, outcome="voicemail", note="Dejé mensaje", actor=world.agent),
+    ]
+    for act in actions:
+        before = get_interaction(item.id)
+        after = act(before)
+        assert view(after) != view(before)
+        restored = undo_triage(triaged(before, after), actor=world.agent)
+        assert view(restored) == view(before)
+        assert restored.version == after.version + 1
+    assert [item.subject for item in list_queue("luis").items] == ["call back"]
+
+
+@pytest.mark.usefixtures("fixed_clock")
+def test_undoing_a_snoozed_meeting_restores_its_times(world: World) -> None:
+    meeting = create_interaction(
+        InteractionDraft(
+            type="meeting",
+            contact=world.contact.code,
+            created_by="luis",
+            starts_at="2026-11-23 16:00",
+            ends_at="2026-11-23 17:30",
+        )
+    )
+    moved = snooze(meeting.id, actor=world.agent, until=datetime(2026, 11, 24, 9, 0))
+    restored = undo_triage(triaged(meeting, moved), actor=world.agent)
+    assert (restored.starts_at, restored.ends_at, restored.occurred_at, restored.due_at) == (
+        meeting.starts_at,
+        meeting.ends_at,
+        meeting.occurred_at,
+        meeting.due_at,
+    )
+
+
+@pytest.mark.usefixtures("fixed_clock")
+def test_undo_is_refused_when_someone_changed_the_item_since(world: World) -> None:
+    item = task(world, "call back", "2026-11-23 12:00")
+    done = set_status(item.id, "done", actor=world.agent)
+    edit_interaction(item.id, {"subject": "llamar a Marta"}, actor=world.supervisor)
+    with pytest.raises(Conflict) as raised:
+        undo_triage(triaged(item, done), actor=world.agent)
+    assert raised.value.key == "error.stale"
+    assert get_interaction(item.id).status == "done"
+
+
+@pytest.mark.usefixtures("fixed_clock")
+def test_an_undo_is_history_too(world: World) -> None:
+    item = task(world, "call back", "2026-11-23 12:00")
+    done = set_status(item.id, "done", actor=world.agent)
+    undo_triage(triaged(item, done), actor=world.agent)
+    changes = [
+        event.details
+        for event in reversed(history.list_history(interaction_id=item.id))
+        if event.action == history.STATUS_CHANGED
+    ]
+    assert changes == [{"from": "pending", "to": "done"}, {"from": "done", "to": "pending"}]

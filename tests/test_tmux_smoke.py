@@ -1,7 +1,9 @@
 """The installed `crm-tui` in a real terminal (tmux, through the shared
 `tui-drive` tool): it opens on a database made through the services, shows
-a known interaction, opens and closes help, and quits on `q`. Run in a
-256-colour terminal and in a 16-colour one (TERM=linux) with NO_COLOR."""
+a known interaction, opens and closes help, and quits on `q` with exit
+code 0 (in a 256-colour terminal and in a 16-colour one, TERM=linux, with
+NO_COLOR); a screen pop (`--opportunity`, `--contact`, `--interaction`)
+opens straight on its screen and `q` walks back out of it."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -23,6 +26,7 @@ from crm_tui.store import db as store_db
 # In CI the shared folder sits beside the clone of the repository.
 TUI_DRIVE = Path(__file__).resolve().parents[2] / "shared" / "tools" / "tui-drive"
 SUBJECT = "Llamada de humo 42"
+OPPORTUNITY_TITLE = "Renovación de contrato"
 
 
 def drive(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -40,6 +44,55 @@ def drive(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     return result
 
 
+def start(
+    session: str,
+    exit_file: Path,
+    *args: str,
+    term: str = "xterm-256color",
+    env: Sequence[str] = (),
+) -> None:
+    """The installed crm-tui with `args`, in a shell that writes its exit
+    code to `exit_file` when it ends (the file name reaches the shell through
+    its environment, not its script), with a config folder of its own beside
+    that file (never the settings of whoever runs the tests)."""
+    config = exit_file.parent / "config"
+    drive(
+        "start", session, "-x", "100", "-y", "30", "--term", term, "--",
+        "env", *env, f"CRM_TUI_CONFIG_DIR={config}", f"EXIT_FILE={exit_file}",
+        "sh", "-c", '"$@"; echo $? > "$EXIT_FILE"', "sh", installed_command(), *args,
+    )  # fmt: skip
+
+
+def quit_with_q(session: str, exit_file: Path) -> None:
+    """`q` on a main screen: the program ends with exit code 0 and no
+    traceback."""
+    drive("keys", session, "q")
+    for _ in range(100):
+        if exit_file.exists() and exit_file.read_text().strip():
+            break
+        subprocess.run(["sleep", "0.1"], check=True)
+    else:
+        pytest.fail(f"crm-tui still runs after q:\n{screen(session)}")
+    assert exit_file.read_text().strip() == "0", screen(session)
+    assert "Traceback" not in screen(session)
+
+
+def show_all_interactions(session: str) -> None:
+    """`3` (all interactions) until the known call shows, whichever screen
+    comes first: a key pressed while the database opens may be overridden
+    by the landing screen, so it is pressed again."""
+    drive("wait", session, "crm-tui", "20")
+    for _ in range(20):
+        drive("keys", session, "3")
+        if drive("wait", session, SUBJECT, "1", check=False).returncode == 0:
+            return
+    pytest.fail(f"the call {SUBJECT!r} never showed:\n{screen(session)}")
+
+
+def screen(session: str) -> str:
+    return drive("shot", session).stdout
+
+
 def installed_command() -> str:
     """The `crm-tui` installed beside this interpreter (the venv's bin)."""
     found = shutil.which("crm-tui", path=str(Path(sys.executable).parent))
@@ -48,19 +101,28 @@ def installed_command() -> str:
     return found
 
 
+@dataclass(frozen=True)
+class Floor:
+    path: Path
+    interaction_id: int
+
+
 @pytest.fixture
-def floor_db(tmp_path: Path) -> Path:
+def floor(tmp_path: Path) -> Floor:
+    """One contact with one opportunity and one call on it."""
     path = tmp_path / "smoke.db"
     store_db.connect(store_db.Target("sqlite", str(path)))
     try:
         defaults.install_defaults()
         admin = users.add_user("ana", "Ana Ruiz", role="admin")
         users.add_user("luis", "Luis Gómez")
-        contacts.create_contact("C-001", "Ferretería López", actor_id=admin.id)
-        create_interaction(
+        shop = contacts.create_contact("C-001", "Ferretería López", actor_id=admin.id)
+        contacts.create_opportunity("OP-001", OPPORTUNITY_TITLE, shop.id, actor_id=admin.id)
+        call = create_interaction(
             InteractionDraft(
                 type="call",
                 contact="C-001",
+                opportunity="OP-001",
                 created_by="luis",
                 subject=SUBJECT,
                 occurred_at=datetime(2026, 11, 20, 9, 30),
@@ -68,7 +130,12 @@ def floor_db(tmp_path: Path) -> Path:
         )
     finally:
         store_db.close()
-    return path
+    return Floor(path, call.id)
+
+
+@pytest.fixture
+def floor_db(floor: Floor) -> Path:
+    return floor.path
 
 
 @pytest.fixture
@@ -82,6 +149,12 @@ def session() -> Iterator[str]:
     drive("stop", name, check=False)
 
 
+@pytest.fixture
+def exit_file(tmp_path: Path) -> Path:
+    """Where the shell around crm-tui writes its exit code."""
+    return tmp_path / "exit-code"
+
+
 @pytest.mark.parametrize(
     ("term", "env"),
     [
@@ -90,29 +163,75 @@ def session() -> Iterator[str]:
     ],
 )
 def test_the_installed_program_opens_helps_and_quits(
-    floor_db: Path, session: str, term: str, env: list[str]
+    floor_db: Path, session: str, exit_file: Path, term: str, env: list[str]
 ) -> None:
-    command = installed_command()
-    drive(
-        "start", session, "-x", "100", "-y", "30", "--term", term, "--",
-        "env", *env, command, "--db", str(floor_db), "--user", "luis", "--lang", "en",
-    )  # fmt: skip
-    drive("wait", session, SUBJECT, "20")
+    args = ["--db", str(floor_db), "--user", "luis", "--lang", "en"]
+    start(session, exit_file, *args, term=term, env=env)
+    show_all_interactions(session)
     drive("wait", session, "1 shown")
 
     drive("keys", session, "?")
-    drive("wait", session, "Previous row")  # only the help screen says this
+    drive("wait", session, "─ Help ─")  # the help's title on its border
+    drive("wait", session, "This screen")
     drive("keys", session, "Escape")
-    drive("gone", session, "Previous row")
+    drive("gone", session, "This screen")
 
+    quit_with_q(session, exit_file)
+
+
+def test_help_speaks_spanish(floor_db: Path, session: str, exit_file: Path) -> None:
+    start(session, exit_file, "--db", str(floor_db), "--user", "luis", "--lang", "es")
+    drive("wait", session, "crm-tui", "20")
+    drive("keys", session, "F1")
+    drive("wait", session, "─ Ayuda ─")
+    drive("wait", session, "Esta pantalla")
+    drive("keys", session, "?")
+    drive("gone", session, "Esta pantalla")
+    quit_with_q(session, exit_file)
+
+
+@pytest.mark.parametrize(
+    "pop",
+    [
+        pytest.param("opportunity", id="opportunity-timeline"),
+        pytest.param("contact", id="contact"),
+        pytest.param("interaction", id="interaction-detail"),
+    ],
+)
+def test_a_screen_pop_opens_its_screen_and_q_walks_back_out(
+    floor: Floor, session: str, exit_file: Path, pop: str
+) -> None:
+    """What a dialer starts: straight onto the opportunity's timeline (its
+    header: title and code, the contact's credit hold; its interactions),
+    the contact's screen (header and its opportunities), or one
+    interaction's detail; then q back to the main screen under it (the
+    screen's own `marker` goes), and q again quits."""
+    code, shows, marker = {
+        "opportunity": (
+            "OP-001",
+            [OPPORTUNITY_TITLE, "OP-001", "No credit hold", "Interactions", SUBJECT],
+            "No credit hold",
+        ),
+        "contact": (
+            "C-001",
+            ["Ferretería López", "C-001", "No credit hold", "Opportunities · 1", SUBJECT],
+            "No credit hold",
+        ),
+        "interaction": (
+            str(floor.interaction_id),
+            [f"Interaction {floor.interaction_id}", SUBJECT],
+            f"Interaction {floor.interaction_id}",
+        ),
+    }[pop]
+    args = ["--db", str(floor.path), "--user", "luis", "--lang", "en", f"--{pop}", code]
+    start(session, exit_file, *args)
+    for text in shows:
+        drive("wait", session, text, "20")
+    assert "Traceback" not in screen(session)
     drive("keys", session, "q")
-    for _ in range(100):
-        if drive("alive", session, check=False).returncode != 0:
-            break
-        subprocess.run(["sleep", "0.1"], check=True)
-    else:
-        pytest.fail("crm-tui still runs after q:\n" + drive("shot", session).stdout)
-    assert "Traceback" not in drive("shot", session).stdout
+    drive("gone", session, marker)
+    assert not exit_file.exists(), "q on the popped screen quit instead of going back"
+    quit_with_q(session, exit_file)
 
 
 def test_a_dropped_terminal_ends_the_program(floor_db: Path, session: str, tmp_path: Path) -> None:
@@ -123,7 +242,7 @@ def test_a_dropped_terminal_ends_the_program(floor_db: Path, session: str, tmp_p
     makefile = tmp_path / "Makefile"
     makefile.write_text(f"run:\n\t{command} --db {floor_db} --user luis\n")
     drive("start", session, "--", "make", "-f", str(makefile), "run")
-    drive("wait", session, SUBJECT, "20")
+    show_all_interactions(session)
     drive("stop", session)
     pattern = f"{command} --db {floor_db}"
     for _ in range(50):

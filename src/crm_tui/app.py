@@ -1,41 +1,46 @@
 """The terminal UI: `run_app` is what `crm-tui` with no subcommand runs.
 
-The first frame comes before anything touches the database: the list
+The first frame comes before anything touches the database: the first
 screen shows at once with "Opening the database…", and a thread worker
 connects, migrates, resolves who is acting and where to land (screen pop),
 then hands that to the screen. Every later query also runs in a worker.
+
+The main screens (My queue, upcoming events, all interactions, contacts,
+opportunities) are modes, each with its own stack: a number key switches
+between them and `q` goes back within one.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import time
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from peewee import DatabaseError
 from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.screen import Screen
+from textual.widgets import Header, Label, Static
 
 from crm_tui import STARTED_AT, i18n
 from crm_tui.config import AppOptions
 from crm_tui.i18n import t
-from crm_tui.screens.interactions import InteractionsScreen, ListScope
+from crm_tui.screens.base import CrmScreen
+from crm_tui.screens.navigation import open_contact, open_interaction, open_opportunity
 from crm_tui.services.contacts import get_contact, get_opportunity
 from crm_tui.services.defaults import install_defaults
 from crm_tui.services.errors import CrmError, NotFound
 from crm_tui.services.listing import get_interaction
-from crm_tui.services.records import InteractionFilter, InteractionRecord, UserRecord
+from crm_tui.services.records import InteractionRecord, UserRecord
 from crm_tui.services.text import clean_line
 from crm_tui.services.types import list_types
 from crm_tui.services.users import resolve_actor
@@ -48,75 +53,62 @@ EXIT_CANNOT_START = 1
 
 @dataclass(frozen=True)
 class Landing:
-    """Where the app opens: the list's scope, an interaction whose detail
-    opens at once, and what went wrong with the requested code, if anything."""
+    """Where the app opens (screen pop): the main screen, the screen to
+    open over it, and what went wrong with the requested code, if anything."""
 
-    scope: ListScope
-    record: InteractionRecord | None = None
+    mode: str
+    opportunity: str | None = None
+    contact: str | None = None
+    interaction: InteractionRecord | None = None
     problem: str | None = None
+
+
+START_MODE = "queue"
 
 
 def resolve_landing(options: AppOptions) -> Landing:
     """The screen pop of `--interaction`, `--opportunity` or `--contact`
-    (queries: call it from a worker). An unknown code lands on the full
-    list with a message, so the app stays usable."""
+    (queries: call it from a worker). An unknown code lands on the list
+    it would have opened from (opportunities, contacts, all interactions)
+    with a message, so the agent can look for the right one."""
     try:
         if options.interaction:
-            return Landing(ListScope(), record=get_interaction(options.interaction))
+            interaction = get_interaction(options.interaction)
+            return Landing(requested_mode(options), interaction=interaction)
         if options.opportunity:
-            opportunity = get_opportunity(options.opportunity)
-            heading = t("ui.list.opportunity", code=opportunity.code, title=opportunity.title)
-            return Landing(ListScope(InteractionFilter(opportunities=(opportunity.code,)), heading))
+            code = get_opportunity(options.opportunity).code
+            return Landing(requested_mode(options), opportunity=code)
         if options.contact:
-            contact = get_contact(options.contact)
-            heading = t("ui.list.contact", code=contact.code, name=contact.name)
-            return Landing(ListScope(InteractionFilter(contacts=(contact.code,)), heading))
+            return Landing(requested_mode(options), contact=get_contact(options.contact).code)
     except NotFound as error:
-        return Landing(ListScope(), problem=error.message())
-    return Landing(ListScope())
+        return Landing(requested_mode(options), problem=error.message())
+    return Landing(START_MODE)
 
 
-def key_map(screen: Screen[object]) -> list[tuple[str, str]]:
-    """(keys, description) of every binding active on `screen` that has an
-    id (ours; Textual's own tab and copy bindings have none), the keys of
-    one description joined."""
-    grouped: dict[str, list[str]] = defaultdict(list)
-    for active in screen.active_bindings.values():
-        binding = active.binding
-        if binding.id is not None and binding.description:
-            grouped[binding.description].append(screen.app.get_key_display(binding))
-    # Plain letters first: "q, ^c, ^q", "g, home".
-    return [
-        (", ".join(sorted(keys, key=len)), description) for description, keys in grouped.items()
-    ]
+def _main_screen(module: str, name: str) -> Callable[[], Screen[Any]]:
+    """A main screen, imported the first time it is shown."""
+
+    def make() -> Screen[Any]:
+        screen: Screen[Any] = getattr(importlib.import_module(module), name)()
+        return screen
+
+    return make
 
 
-class HelpScreen(ModalScreen[None]):
-    """The key map of the screen it was opened from. (App-wide, so it lives
-    with the app; the full help screen of the next step replaces it.)"""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark", "close", "ui.key.close", id="close_help")
-    ]
-
-    def __init__(self, keys: list[tuple[str, str]]) -> None:
-        super().__init__()
-        localise_bindings(self)
-        self.keys = keys
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="help") as frame:
-            frame.border_title = t("ui.help.title")
-            table: DataTable[Text] = DataTable(cursor_type="none", zebra_stripes=True)
-            table.add_column(Text(t("ui.help.key")), key="key")
-            table.add_column(Text(t("ui.help.action")), key="action")
-            for keys, description in self.keys:
-                table.add_row(safe.cell(keys, "bold"), safe.cell(description))
-            yield table
-        yield Footer()
-
-    def action_close(self) -> None:
-        self.dismiss(None)
+# The main screens, each a mode of its own (its own stack of screens opened
+# from it), reached from anywhere with its number key.
+MAIN_SCREENS: tuple[tuple[str, str, str, str], ...] = (
+    ("queue", "crm_tui.screens.queue", "QueueScreen", "ui.mode.queue"),
+    ("events", "crm_tui.screens.events", "EventsScreen", "ui.mode.events"),
+    ("interactions", "crm_tui.screens.interactions", "InteractionsScreen", "ui.mode.interactions"),
+    ("contacts", "crm_tui.screens.contacts", "ContactsScreen", "ui.mode.contacts"),
+    (
+        "opportunities",
+        "crm_tui.screens.opportunities",
+        "OpportunitiesScreen",
+        "ui.mode.opportunities",
+    ),
+)
 
 
 class StartupFailedScreen(Screen[None]):
@@ -160,18 +152,25 @@ def terminal_gone(fd: int) -> bool:
 
 
 class CrmApp(App[None]):
-    """crm-tui. Opens on the interactions list; see `run_app`."""
+    """crm-tui. Opens on My queue, or where a screen pop asks; see `run_app`."""
 
     TITLE = "crm-tui"
     CSS_PATH = "app.tcss"
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
+        mode: _main_screen(module, name) for mode, module, name, _label in MAIN_SCREENS
+    }
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "ui.key.quit", id="quit"),
+        Binding("q", "back", "ui.key.back", id="back"),
         Binding("ctrl+c", "quit", "ui.key.quit", show=False, priority=True, id="quit_ctrl_c"),
         Binding("ctrl+q", "quit", "ui.key.quit", show=False, priority=True, id="quit_ctrl_q"),
         Binding("question_mark", "help", "ui.key.help", key_display="?", id="help"),
         Binding("f1", "help", "ui.key.help", show=False, id="help_f1"),
         Binding(
             "ctrl+p", "command_palette", "ui.key.palette", show=False, priority=True, id="palette"
+        ),
+        *(
+            Binding(str(number), f"switch_mode('{mode}')", label, show=False, id=f"mode_{mode}")
+            for number, (mode, _module, _name, label) in enumerate(MAIN_SCREENS, start=1)
         ),
     ]
 
@@ -192,8 +191,14 @@ class CrmApp(App[None]):
         localise_bindings(self)
         self.options = options
         self.actor: UserRecord | None = None
-        self.interactions = InteractionsScreen()
+        self.data_version = 0
+        self.view_state: dict[str, Any] = {}
+        """What a screen remembers while the app runs (its filters), by key."""
         self.startup_ms: float | None = None
+
+    def data_changed(self) -> None:
+        """Something was written: every screen reloads when next shown."""
+        self.data_version += 1
 
     def _exit_if_terminal_gone(self, fd: int) -> None:
         if terminal_gone(fd):
@@ -213,9 +218,10 @@ class CrmApp(App[None]):
             # uses the terminal's own colours.
             self.theme = "ansi-dark"
         self.sub_title = clean_line(self.options.target.describe())
-        # Mounted before the worker starts, so the worker's answer always
-        # finds the screen it is for.
-        await self.push_screen(self.interactions)
+        # The screen a screen pop lands on is known before the database is
+        # open, so it shows at once ("Opening the database…") and the
+        # worker's answer always finds it.
+        await self.switch_mode(requested_mode(self.options))
         self._open_database()
 
     def on_ready(self) -> None:
@@ -240,23 +246,37 @@ class CrmApp(App[None]):
         self.post_message(self._Ready(actor, landing))
 
     @on(_Ready)
-    def _database_ready(self, message: _Ready) -> None:
+    async def _database_ready(self, message: _Ready) -> None:
         self.actor = message.actor
         self.sub_title = clean_line(
             f"{self.options.target.describe()} · {message.actor.display_name}"
         )
         landing = message.landing
-        self.interactions.scope = landing.scope
-        if landing.record is not None:
-            from crm_tui.screens.interaction_detail import InteractionDetailScreen
-
-            self.push_screen(InteractionDetailScreen(landing.record))
+        if landing.mode != self.current_mode:
+            await self.switch_mode(landing.mode)
+        screen = self.screen
+        if isinstance(screen, CrmScreen):
+            screen.refresh_if_stale()
+        if landing.opportunity is not None:
+            open_opportunity(self, landing.opportunity)
+        elif landing.contact is not None:
+            open_contact(self, landing.contact)
+        elif landing.interaction is not None:
+            open_interaction(self, landing.interaction)
         if landing.problem:
             safe.notify(self, landing.problem, severity="error", timeout=10)
 
     @on(_StartupFailed)
     def _startup_failed(self, message: _StartupFailed) -> None:
-        self.switch_screen(StartupFailedScreen(message.reason))
+        self.push_screen(StartupFailedScreen(message.reason))
+
+    async def action_back(self) -> None:
+        """`q`: back to the screen this one was opened from; on a main
+        screen, quit."""
+        if len(self.screen_stack) > 1 and not isinstance(self.screen, StartupFailedScreen):
+            self.pop_screen()
+        else:
+            await self.action_quit()
 
     async def action_quit(self) -> None:
         # Quitting from the start-up failure (ctrl+c too) still says it failed.
@@ -266,6 +286,8 @@ class CrmApp(App[None]):
             self.exit()
 
     def action_help(self) -> None:
+        from crm_tui.screens.help import HelpScreen, key_map
+
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(key_map(self.screen)))
@@ -278,23 +300,35 @@ class CrmApp(App[None]):
             self.push_screen(CommandPalette(id="--command-palette", placeholder=placeholder))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """The command palette offers what the keys of the current screen do."""
-        seen: set[str] = set()
+        """The command palette offers what the keys of the current screen
+        do, each with all the keys that do it ("F2, ^s")."""
+        keys: dict[str, list[str]] = {}
+        first: dict[str, ActiveBinding] = {}
         for active in screen.active_bindings.values():
             binding = active.binding
-            if (
-                binding.id is None
-                or not binding.description
-                or binding.action == "command_palette"
-                or binding.description in seen
-            ):
+            if binding.id is None or not binding.description:
                 continue
-            seen.add(binding.description)
+            if binding.action == "command_palette":
+                continue
+            keys.setdefault(binding.description, []).append(self.get_key_display(binding))
+            first.setdefault(binding.description, active)
+        for description, active in first.items():
             yield SystemCommand(
-                binding.description,
-                t("ui.palette.key", keys=self.get_key_display(binding)),
-                partial(self.run_action, binding.action, active.node),
+                description,
+                t("ui.palette.key", keys=", ".join(keys[description])),
+                partial(self.run_action, active.binding.action, active.node),
             )
+
+
+def requested_mode(options: AppOptions) -> str:
+    """The main screen under a screen pop (before its code is checked)."""
+    if options.interaction:
+        return "interactions"
+    if options.opportunity:
+        return "opportunities"
+    if options.contact:
+        return "contacts"
+    return START_MODE
 
 
 def run_app(options: AppOptions) -> int:

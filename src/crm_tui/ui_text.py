@@ -25,6 +25,7 @@ register(
     {
         # keys (footer, help, command palette)
         "ui.key.quit": ("Quit", "Salir"),
+        "ui.key.back": ("Back / quit", "Volver / salir"),
         "ui.key.help": ("Help", "Ayuda"),
         "ui.key.palette": ("Commands", "Comandos"),
         "ui.key.search": ("Search", "Buscar"),
@@ -38,6 +39,11 @@ register(
         "ui.key.top": ("First row", "Primera fila"),
         "ui.key.bottom": ("Last loaded row (loads more)", "Última fila cargada (carga más)"),
         "ui.key.close": ("Close", "Cerrar"),
+        "ui.mode.queue": ("My queue", "Mi cola"),
+        "ui.mode.events": ("Upcoming events", "Próximos eventos"),
+        "ui.mode.interactions": ("All interactions", "Todas las interacciones"),
+        "ui.mode.contacts": ("Contacts", "Clientes"),
+        "ui.mode.opportunities": ("Opportunities", "Oportunidades"),
         "ui.palette.key": ("key {keys}", "tecla {keys}"),
         "ui.palette.placeholder": ("Search for a command…", "Buscar un comando…"),
         # the interactions list
@@ -47,11 +53,10 @@ register(
         "ui.column.user": ("Responsible", "Responsable"),
         "ui.column.date": ("Date", "Fecha"),
         "ui.column.contact": ("Contact", "Cliente"),
+        "ui.column.opportunity": ("Opportunity", "Oportunidad"),
         "ui.column.subject": ("Subject / note", "Asunto / nota"),
         "ui.pool": ("pool", "bolsa"),
         "ui.list.all": ("All interactions", "Todas las interacciones"),
-        "ui.list.opportunity": ("Opportunity {code} · {title}", "Oportunidad {code} · {title}"),
-        "ui.list.contact": ("Contact {code} · {name}", "Cliente {code} · {name}"),
         "ui.search.placeholder": (
             "/ search subject, note and comments",
             "/ buscar en asunto, nota y comentarios",

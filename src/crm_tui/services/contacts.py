@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from peewee import JOIN, fn
+from peewee import JOIN, Tuple, fn
 
 from crm_tui import clock
 from crm_tui.services import history
@@ -32,25 +32,34 @@ def contact_record(contact: Contact, owner: str | None) -> ContactRecord:
     )
 
 
-def get_contact(code: str) -> ContactRecord:
-    row = (
-        Contact.select(Contact, User.username)
-        .join(User, JOIN.LEFT_OUTER, on=(Contact.owner == User.id))
-        .where(Contact.code == code.strip())
-        .first()
+def _contact_query() -> Any:
+    """Contacts with their owner's username as `owner_username`, read in
+    the same query. (Selecting the joined User's columns as a model would
+    put a User without its id on `owner`, wiping `owner_id`.)"""
+    owner = User.alias()
+    return (
+        Contact.select(Contact, owner.username.alias("owner_username"))
+        .join(owner, JOIN.LEFT_OUTER, on=(Contact.owner == owner.id))
+        .objects()
     )
+
+
+def _contact_of(row: Any) -> ContactRecord:
+    return contact_record(row, row.owner_username)
+
+
+def get_contact(code: str) -> ContactRecord:
+    row = _contact_query().where(Contact.code == code.strip()).first()
     if row is None:
         raise NotFound("error.unknown_contact", value=code)
-    owner = row.owner.username if row.owner_id else None
-    return contact_record(row, owner)
+    return _contact_of(row)
 
 
 def get_contact_by_id(contact_id: int) -> ContactRecord:
-    contact = Contact.get_or_none(Contact.id == contact_id)
-    if contact is None:
+    row = _contact_query().where(Contact.id == contact_id).first()
+    if row is None:
         raise NotFound("error.unknown_contact", value=str(contact_id))
-    owner = contact.owner.username if contact.owner_id else None
-    return contact_record(contact, owner)
+    return _contact_of(row)
 
 
 def _required_line(field_id: str, value: str, limit: int, errors: list[FieldError]) -> str:
@@ -109,13 +118,12 @@ def create_contact(
 
 
 def search_contacts(
-    text: str = "", *, after_name: str | None = None, limit: int = 50
+    text: str = "", *, after: tuple[str, int] | None = None, limit: int = 50
 ) -> list[ContactRecord]:
     """Contacts whose code, name, company or phone contains `text`, by name;
-    paged by (name, id) so no page loads the table."""
-    query = Contact.select(Contact, User.username).join(
-        User, JOIN.LEFT_OUTER, on=(Contact.owner == User.id)
-    )
+    paged by keyset: `after` is the (name, id) of the last contact shown,
+    so contacts sharing a name are neither skipped nor repeated."""
+    query = _contact_query()
     text = clean_line(text)
     if text:
         pattern = f"%{text.lower()}%"
@@ -125,10 +133,10 @@ def search_contacts(
             | (fn.LOWER(Contact.company) ** pattern)
             | (Contact.phone**pattern)
         )
-    if after_name is not None:
-        query = query.where(Contact.name > after_name)
+    if after is not None:
+        query = query.where(Tuple(Contact.name, Contact.id) > Tuple(*after))
     query = query.order_by(Contact.name, Contact.id).limit(limit)
-    return [contact_record(row, row.owner.username if row.owner_id else None) for row in query]
+    return [_contact_of(row) for row in query]
 
 
 def opportunity_record(row: Opportunity) -> OpportunityRecord:
@@ -177,9 +185,18 @@ def opportunities_of(contact_id: int) -> list[OpportunityRecord]:
 
 
 def search_opportunities(
-    text: str = "", *, after_id: int | None = None, limit: int = 50
+    text: str = "",
+    *,
+    after_id: int | None = None,
+    limit: int = 50,
+    contact_id: int | None = None,
 ) -> list[OpportunityRecord]:
+    """Opportunities whose title, code or contact name contains `text`
+    (only those of `contact_id` when given), newest first; paged by
+    keyset: `after_id` is the id of the last one shown."""
     query = _opportunity_query()
+    if contact_id is not None:
+        query = query.where(Opportunity.contact == contact_id)
     text = clean_line(text)
     if text:
         pattern = f"%{text.lower()}%"

@@ -46,6 +46,7 @@ from crm_tui.services.errors import ValidationError
 from crm_tui.services.vocab import fold
 
 __all__ = [
+    "PRESETS",
     "ParsedDate",
     "format_interchange",
     "move_into_working_hours",
@@ -53,6 +54,7 @@ __all__ = [
     "parse_offset",
     "parse_range_bound",
     "parse_when",
+    "preset_range",
 ]
 
 
@@ -488,6 +490,27 @@ def parse_offset(text: str, base: datetime, *, field_id: str = "due_offset") -> 
     if parsed.has_time:
         return parsed.value
     return datetime.combine(parsed.value.date(), base.time().replace(second=0, microsecond=0))
+
+
+# Date ranges the filter sidebar offers by name.
+PRESETS = ("today", "this_week", "last_30_days")
+
+
+def preset_range(name: str, now: datetime) -> tuple[datetime, datetime]:
+    """The (since, until) of a preset, both inclusive, whole days from
+    00:00 to 23:59:59.999999: `today`; `this_week`, Monday to Sunday;
+    `last_30_days`, the 30 days ending today."""
+    today = now.date()
+    if name == "today":
+        first, last = today, today
+    elif name == "this_week":
+        first = today - timedelta(days=today.weekday())
+        last = first + timedelta(days=6)
+    elif name == "last_30_days":
+        first, last = today - timedelta(days=29), today
+    else:
+        raise ValueError(f"unknown date range preset {name!r}; known: {', '.join(PRESETS)}")
+    return datetime.combine(first, time.min), datetime.combine(last, time.max)
 
 
 def format_interchange(dt: datetime | None) -> str:

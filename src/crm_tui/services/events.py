@@ -40,27 +40,37 @@ def _is_event() -> Expression:
 
 
 def upcoming_events(
-    username: str, *, days: int = 14, now: datetime | None = None, limit: int = 200
+    username: str,
+    *,
+    days: int = 14,
+    now: datetime | None = None,
+    limit: int = 200,
+    overdue_limit: int = 50,
 ) -> list[DayGroup]:
     """The user's open events (responsible or creator): the overdue ones in
-    one group first, then a group per day from today through the day
-    `days` days from now, each soonest first. At most `limit` events."""
+    one group first (the oldest `overdue_limit` of them), then a group per
+    day from today through the day `days` days from now, each soonest
+    first (at most `limit`). The two are read apart, so a backlog of
+    overdue events never hides what is coming today."""
     now = now or clock.now()
     limit = max(1, min(limit, MAX_EVENTS))
+    overdue_limit = max(0, min(overdue_limit, MAX_EVENTS))
     user_id = user_id_of(username)
     horizon = datetime.combine(now.date() + timedelta(days=max(days, 0) + 1), time.min)
-    extra = (_is_event(), Interaction.due_at < horizon)
-    records = merge_by_due(
-        (
-            due_range(owner, user_id, status, extra=extra, limit=limit)
-            for owner in (Interaction.user, Interaction.created_by)
-            for status in OPEN_STATUSES
-        ),
-        limit,
-    )
-    overdue = tuple(r for r in records if r.due_at < now)
-    groups = [DayGroup(None, True, overdue)] if overdue else []
-    coming = (r for r in records if r.due_at >= now)
+
+    def events(extra: tuple[Expression, ...], most: int) -> list[InteractionRecord]:
+        return merge_by_due(
+            (
+                due_range(owner, user_id, status, extra=(_is_event(), *extra), limit=most)
+                for owner in (Interaction.user, Interaction.created_by)
+                for status in OPEN_STATUSES
+            ),
+            most,
+        )
+
+    overdue = events((Interaction.due_at < now,), overdue_limit) if overdue_limit else []
+    groups = [DayGroup(None, True, tuple(overdue))] if overdue else []
+    coming = events((Interaction.due_at >= now, Interaction.due_at < horizon), limit)
     for day, items in groupby(coming, key=lambda r: r.due_at.date()):
         groups.append(DayGroup(day, False, tuple(items)))
     return groups

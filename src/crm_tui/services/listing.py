@@ -261,12 +261,18 @@ def conditions(f: InteractionFilter) -> list[Expression]:
     if f.types:
         index = TypeIndex.load()
         where.append(Interaction.type.in_([index.resolve(v).id for v in f.types]))
+    # The responsible: any of the named users, or the shared pool too
+    # when `unassigned` is set (a sidebar offers the pool among the users).
+    responsible: Expression | None = None
     if f.users:
-        where.append(
-            Interaction.user.in_(_ids_of(User, User.username, f.users, "error.unknown_user"))
+        responsible = Interaction.user.in_(
+            _ids_of(User, User.username, f.users, "error.unknown_user")
         )
     if f.unassigned:
-        where.append(Interaction.user.is_null())
+        pool = Interaction.user.is_null()
+        responsible = pool if responsible is None else (responsible | pool)
+    if responsible is not None:
+        where.append(responsible)
     if f.statuses:
         where.append(Interaction.status.in_([STATUS.parse(v) for v in f.statuses]))
     if f.directions:

@@ -1,4 +1,6 @@
-"""My queue: a user's open work, soonest due first, and snoozing it.
+"""My queue: a user's open work, soonest due first (so overdue first), the
+more urgent first among items due at the same time; and the one-key triage
+actions on it (snooze, log an outcome, undo).
 
 The queue is read over the index (user_id, status, due_at, id). A query for
 `status IN (pending, in_progress)` cannot take rows from that index already
@@ -6,6 +8,12 @@ in due order (they come out status by status), so the database would sort
 every open item of the user to serve one page. Instead each open status is
 read as its own keyset range, already in order, and the two short lists are
 merged here: a page costs two index range scans of `limit + 1` rows.
+
+Priority breaks ties of due time without an index of its own: the index
+yields rows by due time, and the database sorts only each run of rows due
+at the same moment by priority (SQLite's "right part of ORDER BY",
+PostgreSQL's incremental sort), stopping once the page is full. The keyset
+is (due_at, priority rank, id).
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from peewee import Expression, Tuple
+from peewee import Case, Expression, Tuple
 
 from crm_tui import clock
 from crm_tui.services.dates import parse_when
@@ -29,16 +37,23 @@ from crm_tui.services.listing import (
     to_records,
 )
 from crm_tui.services.records import InteractionRecord, UserRecord
-from crm_tui.services.vocab import OPEN_STATUSES
+from crm_tui.services.vocab import OPEN_STATUSES, PRIORITY_RANK
+from crm_tui.store.db import writes
 from crm_tui.store.models import Interaction, User
 
 
 @dataclass(frozen=True)
 class QueueCursor:
-    """Where the next page starts: after this row in (due_at, id) order."""
+    """Where the next page starts: after this row in (due_at, priority
+    rank, id) order; ranges read without priority use (due_at, id)."""
 
     due_at: datetime
+    priority_rank: int
     id: int
+
+    @classmethod
+    def after(cls, record: InteractionRecord) -> QueueCursor:
+        return cls(record.due_at, PRIORITY_RANK[record.priority], record.id)
 
 
 @dataclass(frozen=True)
@@ -54,6 +69,11 @@ def user_id_of(username: str) -> int:
     return int(row[0])
 
 
+def _priority_rank() -> Expression:
+    """PRIORITY_RANK in SQL: urgent 0 ... low 3."""
+    return Case(Interaction.priority, list(PRIORITY_RANK.items()))
+
+
 def due_range(
     owner: Any,
     owner_id: int,
@@ -62,27 +82,44 @@ def due_range(
     after: QueueCursor | None = None,
     extra: Iterable[Expression] = (),
     limit: int,
+    by_priority: bool = False,
 ) -> Any:
-    """One status of one person's items in (due_at, id) order: a single
-    range of an index led by (owner, status, due_at, id), so nothing is
-    sorted. `owner` is Interaction.user or Interaction.created_by."""
+    """One status of one person's items in (due_at, id) order, or with
+    `by_priority` in (due_at, priority rank, id) order: a single range of
+    an index led by (owner, status, due_at, id), so nothing is sorted but
+    runs of equal due times. `owner` is Interaction.user or
+    Interaction.created_by."""
     where = [owner == owner_id, Interaction.status == status, *extra]
+    order = [Interaction.due_at, Interaction.id]
+    if by_priority:
+        order.insert(1, _priority_rank())
     if after is not None:
-        where.append(Tuple(Interaction.due_at, Interaction.id) > Tuple(after.due_at, after.id))
-    return (
-        select_records()
-        .where(*where)
-        .order_by(Interaction.due_at, Interaction.id)
-        .limit(limit)
-        .tuples()
-    )
+        cursor = [after.due_at, after.id]
+        if by_priority:
+            cursor.insert(1, after.priority_rank)
+        # The plain bound is what the index range starts from; the row
+        # comparison (with an expression in it) only filters within it.
+        where.append(Interaction.due_at >= after.due_at)
+        where.append(Tuple(*order) > Tuple(*cursor))
+    return select_records().where(*where).order_by(*order).limit(limit).tuples()
 
 
-def merge_by_due(queries: Iterable[Any], limit: int) -> list[InteractionRecord]:
+def _queue_key(record: InteractionRecord) -> tuple[datetime, int, int]:
+    return (record.due_at, PRIORITY_RANK[record.priority], record.id)
+
+
+def merge_by_due(
+    queries: Iterable[Any], limit: int, *, by_priority: bool = False
+) -> list[InteractionRecord]:
     """The first `limit` records of queries each already in (due_at, id)
-    order, once each even when two queries found the same one."""
+    order (with `by_priority`, (due_at, priority rank, id)), once each even
+    when two queries found the same one."""
     rows = {row[0]: row for query in queries for row in query}  # row[0] is the id
-    records = sorted(to_records(rows.values()), key=lambda r: (r.due_at, r.id))
+    records = to_records(rows.values())
+    if by_priority:
+        records.sort(key=_queue_key)
+    else:
+        records.sort(key=lambda r: (r.due_at, r.id))
     return records[:limit]
 
 
@@ -97,24 +134,28 @@ def list_queue(
     limit: int = DEFAULT_PAGE,
 ) -> QueuePage:
     """One page of the user's open items (not the shared pool), soonest due
-    first; overdue ones come first because they are due earliest."""
+    first, then the more urgent; overdue ones come first because they are
+    due earliest."""
     limit = max(1, min(limit, MAX_PAGE))
     user_id = user_id_of(username)
     records = merge_by_due(
         (
-            due_range(Interaction.user, user_id, status, after=after, limit=limit + 1)
+            due_range(
+                Interaction.user, user_id, status, after=after, limit=limit + 1, by_priority=True
+            )
             for status in OPEN_STATUSES
         ),
         limit + 1,
+        by_priority=True,
     )
     next_cursor = None
     if len(records) > limit:
         records = records[:limit]
-        last = records[-1]
-        next_cursor = QueueCursor(last.due_at, last.id)
+        next_cursor = QueueCursor.after(records[-1])
     return QueuePage(tuple(records), next_cursor)
 
 
+@writes
 def snooze(
     ref: str | int,
     *,
@@ -167,3 +208,66 @@ def _snooze_target(
     if parsed.has_time:
         return parsed.value
     return datetime.combine(parsed.value.date(), record.due_at.time())
+
+
+def _appended_note(note: str, addition: str) -> str:
+    """`addition` after `note`, a blank line between; an empty addition
+    leaves the note as it is."""
+    addition = addition.strip()
+    if not addition:
+        return note
+    return f"{note.rstrip()}\n\n{addition}" if note.strip() else addition
+
+
+@writes
+def log_outcome(
+    ref: str | int,
+    *,
+    outcome: str,
+    note: str,
+    actor: UserRecord,
+    expected_version: int | None = None,
+    close: bool = True,
+) -> InteractionRecord:
+    """Record how the call went (vocabulary OUTCOME) and what was said
+    (appended to the item's note), and mark it done when `close`: one
+    edit, one version, its history as any edit writes it. One transaction,
+    so the note it appends to is the note it replaces."""
+    record = get_interaction(ref)
+    changes: dict[str, Any] = {"outcome": outcome, "note": _appended_note(record.note, note)}
+    if close:
+        changes["status"] = "done"
+    return edit_interaction(record.id, changes, actor=actor, expected_version=expected_version)
+
+
+@dataclass(frozen=True)
+class TriageUndo:
+    """How to take back one triage action: the item as it was before, and
+    the version the action left, so the undo is refused when someone else
+    changed the item since."""
+
+    before: InteractionRecord
+    after_version: int
+
+
+# What a triage action (status, snooze, reassign, outcome) may change.
+TRIAGE_FIELDS = (
+    "status",
+    "user",
+    "starts_at",
+    "ends_at",
+    "occurred_at",
+    "follow_up_at",
+    "outcome",
+    "note",
+)
+
+
+def undo_triage(undo: TriageUndo, *, actor: UserRecord) -> InteractionRecord:
+    """Put back what the triage action changed, as an ordinary edit (history
+    is append-only: the action and its undo both stay in it). Conflict
+    (`error.stale`) when the item changed since the action."""
+    changes = {name: getattr(undo.before, name) for name in TRIAGE_FIELDS}
+    return edit_interaction(
+        undo.before.id, changes, actor=actor, expected_version=undo.after_version
+    )

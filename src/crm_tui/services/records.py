@@ -137,7 +137,7 @@ class InteractionFilter:
     until: datetime | None = None  # inclusive
     search: str = ""
     internal: bool | None = None
-    unassigned: bool = False  # only the shared pool
+    unassigned: bool = False  # the shared pool (besides `users`, if any)
 
     def is_empty(self) -> bool:
         return self == InteractionFilter()

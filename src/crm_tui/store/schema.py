@@ -1,8 +1,10 @@
 """Parts of the schema that a bulk load takes down and builds again once
-(list indexes, full-text search), and the engine-specific full-text SQL.
+(list and facet indexes, full-text search), and the engine-specific
+full-text SQL.
 
-These are the definitions of schema version 1; a later change to any of
-them belongs in a new migration (and this module then names the newest)."""
+`LIST_INDEXES` and the search SQL are the definitions of schema version 1
+(migration m0001); each later addition has its own name here and its own
+migration, so m0001 keeps creating exactly schema 1."""
 
 from __future__ import annotations
 
@@ -107,13 +109,33 @@ _POSTGRES_SEARCH_INDEXES = (
 )
 
 
-def create_list_indexes(db: Database) -> None:
-    for name, target in LIST_INDEXES:
+# Schema version 2 (m0002): the counts of the filter sidebar group every
+# matching row by (type, responsible, status, direction); over the whole
+# table that is one scan of this index instead of the table (0.1 s rather
+# than 2 s at a million rows). It is partial on a condition every row meets
+# (versions start at 1) and that only the facet query states
+# (`FACET_INDEX_CONDITION`), because a database uses a partial index only
+# for queries that state its condition: the list queries never see it. Were
+# it a plain index, a list filtered by type, user and status would look the
+# rows up through it and sort every match (215 ms instead of 4 ms at 1M).
+FACET_INDEX_CONDITION = "version > 0"
+FACET_INDEXES: tuple[tuple[str, str], ...] = (
+    (
+        "ix_interaction_facets",
+        f"interaction (type_id, user_id, status, direction) WHERE {FACET_INDEX_CONDITION}",
+    ),
+)
+# Every index a bulk load takes down and builds again.
+BULK_INDEXES = LIST_INDEXES + FACET_INDEXES
+
+
+def create_list_indexes(db: Database, indexes: tuple[tuple[str, str], ...] = LIST_INDEXES) -> None:
+    for name, target in indexes:
         db.execute_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
 
 
-def drop_list_indexes(db: Database) -> None:
-    for name, _ in LIST_INDEXES:
+def drop_list_indexes(db: Database, indexes: tuple[tuple[str, str], ...] = LIST_INDEXES) -> None:
+    for name, _ in indexes:
         db.execute_sql(f"DROP INDEX IF EXISTS {name}")
 
 
@@ -132,7 +154,7 @@ def create_search(db: Database, engine: str) -> None:
 def bulk_load(db: Database, engine: str) -> Iterator[None]:
     """Take down list indexes and search upkeep for a large insert, then
     build each once: far cheaper than updating them row by row."""
-    drop_list_indexes(db)
+    drop_list_indexes(db, BULK_INDEXES)
     if engine == "sqlite":
         for name in SQLITE_SEARCH_TRIGGERS:
             db.execute_sql(f"DROP TRIGGER IF EXISTS {name}")
@@ -149,5 +171,5 @@ def bulk_load(db: Database, engine: str) -> Iterator[None]:
     else:
         for name, target in _POSTGRES_SEARCH_INDEXES:
             db.execute_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
-    create_list_indexes(db)
+    create_list_indexes(db, BULK_INDEXES)
     db.execute_sql("ANALYZE")

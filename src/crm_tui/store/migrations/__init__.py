@@ -16,7 +16,7 @@ from peewee import Database
 
 from crm_tui import clock
 from crm_tui.services.errors import StoreError
-from crm_tui.store.migrations import m0001_initial
+from crm_tui.store.migrations import m0001_initial, m0002_facet_index
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,10 @@ class Migration:
     apply: Callable[[Database, str], None]
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", m0001_initial.apply),)
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", m0001_initial.apply),
+    Migration(2, "facet index", m0002_facet_index.apply),
+)
 LATEST = MIGRATIONS[-1].version
 
 

@@ -1,0 +1,180 @@
+"""What an opportunity's timeline and a contact's screen share: a header
+about the party (opportunity or contact) over its interactions, and the
+same keys to create, edit, delete, open and refresh them.
+
+The party is looked up by code in a worker; the list is scoped to the
+code the database answered with, so it never loads before the party is
+known. A code that does not exist (any more) is a toast and back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any, ClassVar, Generic, TypeVar
+
+from peewee import DatabaseError
+from textual import on
+from textual.binding import Binding, BindingType
+from textual.widgets import Input
+
+from crm_tui.i18n import register, t
+from crm_tui.screens.base import CrmScreen
+from crm_tui.screens.interaction_actions import confirm_delete, start_edit, start_new_interaction
+from crm_tui.screens.navigation import open_interaction
+from crm_tui.services.errors import CrmError, NotFound
+from crm_tui.services.records import InteractionFilter, InteractionRecord
+from crm_tui.widgets import safe
+from crm_tui.widgets.background import run_db
+from crm_tui.widgets.interaction_browser import InteractionBrowser
+from crm_tui.widgets.interaction_table import InteractionTable
+
+register(
+    {
+        "ui.party.key.new": ("New", "Nueva"),
+        "ui.party.key.edit": ("Edit", "Editar"),
+        "ui.party.key.delete": ("Delete", "Borrar"),
+        "ui.party.interactions": ("Interactions", "Interacciones"),
+        "ui.party.nothing_selected": (
+            "Select an interaction first",
+            "Seleccione antes una interacción",
+        ),
+    }
+)
+
+PartyT = TypeVar("PartyT")
+
+
+class PartyScreen(CrmScreen[None], Generic[PartyT]):
+    """A screen about one party, found by `code`. Subclasses say how to
+    fetch it (`fetch`, run in a worker), show it (`show_party`), which
+    interactions are its own (`scope_of`) and whom a new one is for."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new", "ui.party.key.new", id="new"),
+        Binding("e", "edit", "ui.party.key.edit", id="edit"),
+        Binding("delete", "delete", "ui.party.key.delete", key_display="del", id="delete"),
+        # The list's own `r` reloads only the list; this one reloads the
+        # whole screen, so it comes first (but never takes an `r` typed
+        # into a text box: see check_action).
+        Binding("r", "refresh", "ui.key.refresh", priority=True, id="refresh"),
+    ]
+
+    kind: ClassVar[str]
+    """Which party a screen of this class shows: "opportunity" or "contact"."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self.code = code.strip()
+        self.party: PartyT | None = None
+
+    # -- what a subclass provides ----------------------------------------------------
+
+    @staticmethod
+    def fetch(code: str) -> PartyT:
+        """The party with this code (service calls only: runs in a worker)."""
+        raise NotImplementedError
+
+    def show_party(self, party: PartyT) -> None:
+        raise NotImplementedError
+
+    def code_of(self, party: PartyT) -> str:
+        raise NotImplementedError
+
+    def scope_of(self, party: PartyT) -> InteractionFilter:
+        raise NotImplementedError
+
+    def new_for(self, party: PartyT) -> tuple[str, str | None]:
+        """(contact code, opportunity code) of a new interaction."""
+        raise NotImplementedError
+
+    def load_more(self) -> None:
+        """Anything else the screen shows, (re)loaded with the party."""
+
+    # -- loading -----------------------------------------------------------------------
+
+    @property
+    def browser(self) -> InteractionBrowser:
+        return self.query_one(InteractionBrowser)
+
+    @property
+    def table(self) -> InteractionTable:
+        return self.browser.table
+
+    def load_data(self, *, first: bool) -> None:
+        run_db(
+            self,
+            partial(self.fetch, self.code),
+            done=self._party_loaded,
+            failed=self._party_failed,
+            group=f"{self.kind}-party",
+        )
+        if not first:
+            self.browser.reload()
+        self.load_more()
+
+    def _party_loaded(self, party: PartyT) -> None:
+        self.party = party
+        self.code = self.code_of(party)
+        self.show_party(party)
+        if self.browser.scope is None:
+            self.browser.scope = self.scope_of(party)
+
+    def _party_failed(self, error: CrmError | DatabaseError, reason: str) -> None:
+        safe.notify(self.app, reason, severity="error")
+        if isinstance(error, NotFound) and self.is_current:
+            self.dismiss()
+
+    # -- actions -----------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # In a text box the key is a letter of what is being typed.
+        return not (action == "refresh" and isinstance(self.focused, Input))
+
+    def action_refresh(self) -> None:
+        if self.is_ready:
+            self.load_data(first=False)
+
+    def action_new(self) -> None:
+        if self.party is None:
+            return  # not loaded yet: nobody to create it for
+        contact, opportunity = self.new_for(self.party)
+        start_new_interaction(self, contact=contact, opportunity=opportunity, on_done=self._written)
+
+    def selected_record(self) -> InteractionRecord | None:
+        """What `e` and `delete` act on: the row under the list's cursor."""
+        return self.table.record_at_cursor()
+
+    def _with_selected(self, act: Callable[[InteractionRecord], Any]) -> None:
+        record = self.selected_record()
+        if record is None:
+            safe.notify(self.app, t("ui.party.nothing_selected"), severity="warning")
+            return
+        act(record)
+
+    def action_edit(self) -> None:
+        self._with_selected(lambda record: start_edit(self, record, on_done=self._written))
+
+    def action_delete(self) -> None:
+        self._with_selected(lambda record: confirm_delete(self, record, on_done=self._written))
+
+    def _written(self, _record: InteractionRecord) -> None:
+        # A form reports its save before it closes, and this screen reloads
+        # when shown again; a delete is written after its dialog closed, so
+        # the reload has to be asked for here.
+        self.refresh_if_stale()
+
+    @on(InteractionTable.Opened)
+    def _open_interaction(self, event: InteractionTable.Opened) -> None:
+        open_interaction(self.app, event.record)
+
+    def go_to_party(self, kind: str, code: str, opener: Callable[[Any, str], None]) -> None:
+        """Open the screen of another party, or go back to it when it is
+        the one this screen was opened from (contact → timeline → contact
+        does not pile up screens)."""
+        stack = self.app.screen_stack
+        below = stack[-2] if len(stack) > 1 else None
+        if isinstance(below, PartyScreen) and below.kind == kind and below.code == code:
+            self.dismiss()
+        else:
+            opener(self.app, code)

@@ -1,0 +1,158 @@
+"""One opportunity: a header with the opportunity and its contact, its
+interactions newest first (search `/`, filters `f`), and its upcoming
+events on the right.
+
+The events panel needs room the list's columns want at 80 columns, so
+below `PANEL_MIN_WIDTH` it starts hidden; `E` shows or hides it at any
+width, and that choice holds for every timeline while the app runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import ClassVar
+
+from peewee import DatabaseError
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Header
+
+from crm_tui import clock
+from crm_tui.i18n import language, register, t
+from crm_tui.screens.navigation import open_contact, open_interaction
+from crm_tui.screens.party import PartyScreen
+from crm_tui.services.contacts import get_contact_by_id, get_opportunity
+from crm_tui.services.errors import CrmError
+from crm_tui.services.events import opportunity_upcoming
+from crm_tui.services.records import (
+    ContactRecord,
+    InteractionFilter,
+    InteractionRecord,
+    OpportunityRecord,
+)
+from crm_tui.widgets.background import run_db
+from crm_tui.widgets.interaction_browser import InteractionBrowser
+from crm_tui.widgets.interaction_table import TIMELINE_COLUMNS
+from crm_tui.widgets.party_header import PartyHeader
+from crm_tui.widgets.upcoming_panel import UpcomingPanel
+
+register(
+    {
+        "ui.timeline.key.contact": ("Open the contact", "Abrir el cliente"),
+        "ui.timeline.key.upcoming": ("Upcoming events", "Próximos eventos"),
+    }
+)
+
+# Narrower than this, the list keeps the whole width until `E` is pressed.
+PANEL_MIN_WIDTH = 100
+# Where the app remembers whether the person showed or hid the panel.
+PANEL_CHOICE = "timeline.upcoming_shown"
+
+
+@dataclass(frozen=True)
+class TimelineParty:
+    opportunity: OpportunityRecord
+    contact: ContactRecord
+
+
+def fetch_opportunity(code: str) -> TimelineParty:
+    opportunity = get_opportunity(code)
+    return TimelineParty(opportunity, get_contact_by_id(opportunity.contact_id))
+
+
+class TimelineScreen(PartyScreen[TimelineParty]):
+    """The timeline of the opportunity with code `code`."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("C", "open_contact", "ui.timeline.key.contact", id="open_contact"),
+        Binding("E", "toggle_upcoming", "ui.timeline.key.upcoming", id="toggle_upcoming"),
+    ]
+
+    kind = "opportunity"
+    fetch = staticmethod(fetch_opportunity)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield PartyHeader(id="party")
+        yield InteractionBrowser(
+            t("ui.party.interactions"), TIMELINE_COLUMNS, state_key="timeline", id="browser"
+        )
+        yield Footer()
+
+    @on(events.Mount)
+    async def _add_panel(self) -> None:
+        # Beside the list, under the search box; the filter sidebar takes
+        # the other side.
+        await self.browser.body.mount(UpcomingPanel(id="upcoming"))
+        self._place_panel()
+        self.table.focus()
+
+    @property
+    def panel(self) -> UpcomingPanel:
+        return self.query_one(UpcomingPanel)
+
+    # -- the party -----------------------------------------------------------------
+
+    def show_party(self, party: TimelineParty) -> None:
+        self.query_one(PartyHeader).show_opportunity(party.opportunity, party.contact)
+
+    def code_of(self, party: TimelineParty) -> str:
+        return party.opportunity.code
+
+    def scope_of(self, party: TimelineParty) -> InteractionFilter:
+        return InteractionFilter(opportunities=(party.opportunity.code,))
+
+    def new_for(self, party: TimelineParty) -> tuple[str, str | None]:
+        return party.opportunity.contact_code, party.opportunity.code
+
+    # -- upcoming events -----------------------------------------------------------
+
+    def load_more(self) -> None:
+        run_db(
+            self,
+            partial(opportunity_upcoming, self.code),
+            done=self._show_upcoming,
+            failed=self._upcoming_failed,
+            group="timeline-upcoming",
+        )
+
+    def _show_upcoming(self, records: list[InteractionRecord]) -> None:
+        self.panel.show(records, language(), clock.now())
+
+    def _upcoming_failed(self, _error: CrmError | DatabaseError, _reason: str) -> None:
+        # The header's query says what is wrong; the panel only says it is empty-handed.
+        self.panel.show_failed()
+
+    @on(UpcomingPanel.Opened)
+    def _open_event(self, event: UpcomingPanel.Opened) -> None:
+        open_interaction(self.app, event.record)
+
+    def selected_record(self) -> InteractionRecord | None:
+        if self.panel.has_focus_within:
+            return self.panel.highlighted_record()
+        return super().selected_record()
+
+    def on_resize(self) -> None:
+        self._place_panel()
+
+    def _place_panel(self) -> None:
+        if not self.query(UpcomingPanel):
+            return  # a resize before the panel is mounted: `_add_panel` places it
+        choice = self.crm.view_state.get(PANEL_CHOICE)
+        shown = choice if isinstance(choice, bool) else self.size.width >= PANEL_MIN_WIDTH
+        panel = self.panel
+        if not shown and panel.has_focus_within:
+            self.table.focus()
+        panel.display = shown
+
+    def action_toggle_upcoming(self) -> None:
+        self.crm.view_state[PANEL_CHOICE] = not self.panel.display
+        self._place_panel()
+
+    # -- the contact ---------------------------------------------------------------
+
+    def action_open_contact(self) -> None:
+        if self.party is not None:
+            self.go_to_party("contact", self.party.contact.code, open_contact)

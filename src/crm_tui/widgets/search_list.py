@@ -1,0 +1,167 @@
+"""A heading, an incremental search box and a paged table: what the
+contacts and opportunities lists share.
+
+Typing narrows the list once the typing pauses, so a name typed quickly
+costs one query, not one per letter; Enter searches at once and goes to
+the list. The table's `Opened` message bubbles up to the screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar, Generic, TypeVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Input, Label
+
+from crm_tui.i18n import t
+from crm_tui.ui_text import localise_bindings
+from crm_tui.widgets import safe
+from crm_tui.widgets.paged_table import Identified, PagedTable, PageSource
+
+# A pause this long after a key press runs the search.
+SEARCH_DEBOUNCE_SECONDS = 0.25
+
+T = TypeVar("T", bound=Identified)
+
+
+@dataclass(frozen=True)
+class ListTexts:
+    """Message ids of what a list says about itself; `more` and `all` get
+    `count`."""
+
+    heading: str
+    placeholder: str
+    more: str
+    all: str
+    empty: str
+
+
+def status_text(texts: ListTexts, state: PagedTable.StateChanged, search: str) -> str:
+    """The line beside the heading: how much is shown, or why nothing is."""
+    if state.loaded:
+        return t(texts.more if state.more else texts.all, count=state.loaded)
+    if state.loading:
+        return t("ui.status.loading")
+    if state.failed:
+        return t("ui.status.failed")
+    if search:
+        return t("ui.status.no_match", search=search)
+    return t(texts.empty)
+
+
+class SearchList(Widget, Generic[T]):
+    """Heading with the count shown, a search box (`/`) and `table`, which
+    shows `source_for(search)`. Nothing loads until `start` is called (once
+    the database is open)."""
+
+    DEFAULT_CSS = """
+    SearchList {
+        height: 1fr;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_search", "ui.key.search", key_display="/", id="search"),
+        Binding("r", "refresh", "ui.key.refresh", id="refresh"),
+        Binding("escape", "clear_search", "ui.key.clear_search", show=False, id="clear_search"),
+    ]
+
+    def __init__(
+        self,
+        table: PagedTable[T],
+        source_for: Callable[[str], PageSource[T]],
+        texts: ListTexts,
+        *,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        localise_bindings(self)
+        self.table = table
+        self.source_for = source_for
+        self.texts = texts
+        self.search: str | None = None
+        """The text the table shows the matches of (None: not started)."""
+        self._search_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="list-bar"):
+            yield Label(safe.plain_line(t(self.texts.heading)), id="list-heading")
+            yield Label(safe.plain_line(t("ui.status.opening")), id="list-status")
+        yield Input(placeholder=t(self.texts.placeholder), id="search", compact=True)
+        yield self.table
+
+    @property
+    def search_input(self) -> Input:
+        return self.query_one("#search", Input)
+
+    def start(self) -> None:
+        """Show the matches of what the box holds (everything when empty)."""
+        self._apply_search(self.search_input.value)
+
+    def reload(self) -> None:
+        """The same search again, the cursor staying on its record."""
+        if self.search is None:
+            self.start()
+        else:
+            self.table.reload()
+
+    @on(PagedTable.StateChanged)
+    def _show_state(self, state: PagedTable.StateChanged) -> None:
+        if state.table is not self.table:
+            return
+        text = status_text(self.texts, state, self.search or "")
+        self.query_one("#list-status", Label).update(safe.plain_line(text))
+
+    # -- search ----------------------------------------------------------------
+
+    @on(Input.Changed, "#search")
+    def _search_typed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._cancel_pending_search()
+        value = event.value
+        self._search_timer = self.set_timer(
+            SEARCH_DEBOUNCE_SECONDS, lambda: self._apply_search(value)
+        )
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._cancel_pending_search()
+        self._apply_search(event.value)
+        self.table.focus()
+
+    def _apply_search(self, value: str) -> None:
+        search = value.strip()
+        # Still the question the table answers (a pause after a key that
+        # changed nothing, Enter after the pause): no query.
+        if search == self.search:
+            return
+        self.search = search
+        self.table.load(self.source_for(search))
+
+    def _cancel_pending_search(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_timer = None
+
+    # -- actions ---------------------------------------------------------------
+
+    def action_focus_search(self) -> None:
+        self.search_input.focus()
+
+    def action_clear_search(self) -> None:
+        self._cancel_pending_search()
+        self.search_input.value = ""
+        self._apply_search("")
+        self.table.focus()
+
+    def action_refresh(self) -> None:
+        self.reload()
