@@ -498,7 +498,16 @@ def measure_keys(location: str, user: str, runs: int) -> dict[str, Any]:
         async with app.run_test(size=SCREEN):
             await wait_for(lambda: rows_shown(app) > 0, "rows on the first screen")
             app.simulate_key(mode_key)
-            await wait_for(lambda: bool(app.screen.query(InteractionTable)), "the list")
+
+            def list_shown() -> bool:
+                browsers = app.screen.query(InteractionBrowser)
+                return (
+                    app.current_mode == "interactions"
+                    and bool(browsers)
+                    and bool(browsers.first().query(InteractionTable))
+                )
+
+            await wait_for(list_shown, "the list of all interactions")
             browser = app.screen.query_one(InteractionBrowser)
             table = browser.table
 

@@ -79,10 +79,14 @@ def drop_postgres(name: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def english_and_clean_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def english_and_clean_clock(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
     i18n.set_language("en")
     monkeypatch.delenv("CRM_TUI_NOW", raising=False)
     monkeypatch.delenv("CRM_TUI_DB", raising=False)
+    # Neither read the developer's saved theme nor write over it.
+    monkeypatch.setenv("CRM_TUI_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
     yield
     i18n.set_language("en")
 

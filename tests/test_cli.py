@@ -579,7 +579,9 @@ def test_doctor_on_a_database_from_a_newer_program(crm: Crm, db: store_db.Target
     result = crm("doctor", *on(db))
     assert result.code == 1
     assert f"schema version: 99 (this program: {LATEST})" in result.out
-    assert f"written by a newer crm-tui (schema 99, this program knows up to {LATEST})" in result.out
+    assert (
+        f"written by a newer crm-tui (schema 99, this program knows up to {LATEST})" in result.out
+    )
     assert result.err == "crm-tui: 1 problems found (listed above)\n"
     # Every other command refuses it with the same clear message.
     refused = crm("list", *on(db))

@@ -30,6 +30,8 @@ from crm_tui.store.models import Interaction
 from .conftest import drop_postgres, fresh_postgres
 
 NOW = "2026-03-10T10:00:00"
+
+
 class DemoSize(TypedDict):
     contacts: int
     interactions: int

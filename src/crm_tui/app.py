@@ -29,6 +29,7 @@ from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
+from textual.theme import Theme
 from textual.widgets import Header, Label, Static
 
 from crm_tui import STARTED_AT, i18n
@@ -44,6 +45,7 @@ from crm_tui.services.records import InteractionRecord, UserRecord
 from crm_tui.services.text import clean_line
 from crm_tui.services.types import list_types
 from crm_tui.services.users import resolve_actor
+from crm_tui.settings import load_settings, save_theme
 from crm_tui.store import db as store_db
 from crm_tui.ui_text import explain, localise_bindings
 from crm_tui.widgets import safe
@@ -53,10 +55,9 @@ EXIT_CANNOT_START = 1
 
 @dataclass(frozen=True)
 class Landing:
-    """Where the app opens (screen pop): the main screen, the screen to
-    open over it, and what went wrong with the requested code, if anything."""
+    """Where the app opens (screen pop): the screen to open over the main
+    screen, and what went wrong with the requested code, if anything."""
 
-    mode: str
     opportunity: str | None = None
     contact: str | None = None
     interaction: InteractionRecord | None = None
@@ -74,15 +75,15 @@ def resolve_landing(options: AppOptions) -> Landing:
     try:
         if options.interaction:
             interaction = get_interaction(options.interaction)
-            return Landing(requested_mode(options), interaction=interaction)
+            return Landing(interaction=interaction)
         if options.opportunity:
             code = get_opportunity(options.opportunity).code
-            return Landing(requested_mode(options), opportunity=code)
+            return Landing(opportunity=code)
         if options.contact:
-            return Landing(requested_mode(options), contact=get_contact(options.contact).code)
+            return Landing(contact=get_contact(options.contact).code)
     except NotFound as error:
-        return Landing(requested_mode(options), problem=error.message())
-    return Landing(START_MODE)
+        return Landing(problem=error.message())
+    return Landing()
 
 
 def _main_screen(module: str, name: str) -> Callable[[], Screen[Any]]:
@@ -195,6 +196,7 @@ class CrmApp(App[None]):
         self.view_state: dict[str, Any] = {}
         """What a screen remembers while the app runs (its filters), by key."""
         self.startup_ms: float | None = None
+        self._saved_theme: str | None = None
 
     def data_changed(self) -> None:
         """Something was written: every screen reloads when next shown."""
@@ -215,14 +217,33 @@ class CrmApp(App[None]):
         if self.console.color_system == "standard":
             # 16 colours (TERM=linux, plain xterm): a truecolour theme would be
             # squeezed into the palette (yellow comes out red); the ANSI theme
-            # uses the terminal's own colours.
+            # uses the terminal's own colours. The theme chosen on a richer
+            # terminal stays saved for it.
             self.theme = "ansi-dark"
+        else:
+            self._saved_theme = load_settings().theme
+            if self._saved_theme in self.available_themes:
+                self.theme = self._saved_theme
+            self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.sub_title = clean_line(self.options.target.describe())
         # The screen a screen pop lands on is known before the database is
         # open, so it shows at once ("Opening the database…") and the
         # worker's answer always finds it.
         await self.switch_mode(requested_mode(self.options))
         self._open_database()
+
+    def _remember_theme(self, theme: Theme) -> None:
+        if theme.name != self._saved_theme:  # not when the saved one is applied
+            save_theme(theme.name)
+            self._saved_theme = theme.name
+
+    def action_change_theme(self) -> None:
+        """The theme picker, in the user's language."""
+        from textual.command import CommandPalette
+        from textual.theme import ThemeProvider
+
+        placeholder = t("ui.palette.theme_placeholder")
+        self.push_screen(CommandPalette(providers=[ThemeProvider], placeholder=placeholder))
 
     def on_ready(self) -> None:
         self.startup_ms = (time.perf_counter() - STARTED_AT) * 1000
@@ -252,8 +273,6 @@ class CrmApp(App[None]):
             f"{self.options.target.describe()} · {message.actor.display_name}"
         )
         landing = message.landing
-        if landing.mode != self.current_mode:
-            await self.switch_mode(landing.mode)
         screen = self.screen
         if isinstance(screen, CrmScreen):
             screen.refresh_if_stale()
@@ -318,6 +337,9 @@ class CrmApp(App[None]):
                 t("ui.palette.key", keys=", ".join(keys[description])),
                 partial(self.run_action, active.binding.action, active.node),
             )
+        yield SystemCommand(
+            t("ui.palette.theme"), t("ui.palette.theme_help"), self.action_change_theme
+        )
 
 
 def requested_mode(options: AppOptions) -> str:

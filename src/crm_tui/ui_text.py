@@ -44,6 +44,12 @@ register(
         "ui.mode.interactions": ("All interactions", "Todas las interacciones"),
         "ui.mode.contacts": ("Contacts", "Clientes"),
         "ui.mode.opportunities": ("Opportunities", "Oportunidades"),
+        "ui.palette.theme": ("Change theme", "Cambiar el tema"),
+        "ui.palette.theme_help": (
+            "Pick the colours; the choice is remembered",
+            "Elegir los colores; se recuerda la elección",
+        ),
+        "ui.palette.theme_placeholder": ("Search for a theme…", "Buscar un tema…"),
         "ui.palette.key": ("key {keys}", "tecla {keys}"),
         "ui.palette.placeholder": ("Search for a command…", "Buscar un comando…"),
         # the interactions list

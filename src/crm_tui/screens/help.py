@@ -113,6 +113,21 @@ class HelpScreen(ModalScreen[None]):
     """The key map of the screen it was opened from, over that screen."""
 
     DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+    }
+    HelpScreen #help {
+        width: 100%;
+        max-width: 110;
+        height: auto;
+        max-height: 100%;
+        margin: 1 2;
+        border: round $accent;
+        border-title-color: $accent;
+        border-title-style: bold;
+        background: $surface;
+        padding: 0 1;
+    }
     HelpScreen .help-section {
         color: $accent;
         text-style: bold;
