@@ -296,7 +296,7 @@ async def test_history_in_spanish(floor: store_db.Target) -> None:
         lines = text_of(app, "#detail-history").splitlines()
         assert lines[0] == "Marta Vidal cambió el estado de En curso a Pendiente · lun 23 nov 10:00"
         assert lines[2] == "Marta Vidal añadió un reporte · lun 23 nov 10:00"
-        assert grid(app, "#detail-contact")["Crédito bloqueado"] == "⚠ SÍ: no vender a crédito"
+        assert grid(app, "#detail-contact")["Retención de crédito"] == "⚠ SÍ: no vender a crédito"
         assert comment_texts(app)[0].splitlines()[0] == "Comentario · Luis Gómez · dom 22 nov 14:00"
 
 

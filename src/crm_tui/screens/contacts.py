@@ -32,7 +32,7 @@ register(
         "ui.contacts_list.column.phone": ("Phone", "Teléfono"),
         "ui.contacts_list.column.credit": ("Credit", "Crédito"),
         "ui.contacts_list.column.owner": ("Owner", "Comercial"),
-        "ui.contacts_list.on_hold": ("⚠ on hold", "⚠ bloqueado"),
+        "ui.contacts_list.on_hold": ("⚠ on hold", "⚠ retenido"),
     }
 )
 

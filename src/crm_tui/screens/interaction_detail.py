@@ -80,14 +80,14 @@ register(
         "ui.detail.phone": ("Phone", "Teléfono"),
         "ui.detail.owner": ("Owner", "Propietario"),
         "ui.detail.stage": ("Stage", "Etapa"),
-        "ui.detail.credit_hold": ("Credit hold", "Crédito bloqueado"),
+        "ui.detail.credit_hold": ("Credit hold", "Retención de crédito"),
         "ui.detail.credit_hold_yes": (
             "⚠ YES: do not sell on credit",
             "⚠ SÍ: no vender a crédito",
         ),
         "ui.detail.credit_hold_banner": (
             "⚠ CREDIT HOLD · {name}: do not sell on credit",
-            "⚠ CRÉDITO BLOQUEADO · {name}: no vender a crédito",
+            "⚠ RETENCIÓN DE CRÉDITO · {name}: no vender a crédito",
         ),
         "ui.detail.missing": (
             "Interaction {id} does not exist; it may have been deleted.",
