@@ -193,7 +193,7 @@ async def test_every_field_and_the_contact_with_its_credit_hold(floor: store_db.
         assert grid(app, "#detail-opportunity") == {
             "Code": "OP-002",
             "Title": "Nuevo horno",
-            "Stage": "new",
+            "Stage": "New",
         }
 
 

@@ -29,7 +29,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from crm_tui import clock
-from crm_tui.i18n import register, t
+from crm_tui.i18n import CATALOG, register, t
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -44,6 +44,7 @@ __all__ = [
     "list_date",
     "preview",
     "relative_phrase",
+    "stage_label",
     "textual_colour",
     "truncate",
     "type_colour",
@@ -52,6 +53,14 @@ __all__ = [
 register(
     {
         "time.now": ("now", "ahora"),
+        # The stages the demo, the import and the help articles use; a
+        # stage a team invents shows as it is stored.
+        "stage.new": ("New", "Nueva"),
+        "stage.qualified": ("Qualified", "Cualificada"),
+        "stage.proposal": ("Proposal", "Propuesta"),
+        "stage.negotiation": ("Negotiation", "Negociación"),
+        "stage.won": ("Won", "Ganada"),
+        "stage.lost": ("Lost", "Perdida"),
     }
 )
 
@@ -240,6 +249,13 @@ def preview(note: str, width: int) -> str:
 
 
 # --- numbers -----------------------------------------------------------------
+
+
+def stage_label(stage: str, lang: str | None = None) -> str:
+    """An opportunity's stage in the user's language when it is a known
+    one; any other stage as it is stored."""
+    key = f"stage.{stage}"
+    return t(key, lang) if key in CATALOG else stage
 
 
 def format_money(value: Decimal | float | str | None, lang: str) -> str:

@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.widgets import Footer, Header, Label, OptionList
 from textual.widgets.option_list import Option
 
-from crm_tui.formatting import format_money
+from crm_tui.formatting import format_money, stage_label
 from crm_tui.i18n import language, register, t
 from crm_tui.screens.navigation import open_opportunity
 from crm_tui.screens.party import PartyScreen
@@ -23,7 +23,7 @@ from crm_tui.services.records import ContactRecord, InteractionFilter, Opportuni
 from crm_tui.widgets import safe
 from crm_tui.widgets.interaction_browser import InteractionBrowser
 from crm_tui.widgets.interaction_table import CONTACT_COLUMNS
-from crm_tui.widgets.party_header import PartyHeader, stage_label
+from crm_tui.widgets.party_header import PartyHeader
 
 register(
     {

@@ -25,7 +25,7 @@ from textual.content import Content
 from textual.widgets import Footer, Header, Static
 
 from crm_tui import clock
-from crm_tui.formatting import detail_datetime, textual_colour
+from crm_tui.formatting import detail_datetime, stage_label, textual_colour
 from crm_tui.i18n import language, register, t
 from crm_tui.screens import navigation
 from crm_tui.screens.base import CrmScreen
@@ -226,7 +226,9 @@ def contact_fields(contact: ContactRecord, names: dict[str, str]) -> list[Field]
 
 
 def opportunity_fields(opportunity: OpportunityRecord) -> list[Field]:
-    stage = " · ".join(part for part in (opportunity.stage, opportunity.sub_stage) if part)
+    stage = " · ".join(
+        part for part in (stage_label(opportunity.stage), opportunity.sub_stage) if part
+    )
     return [
         (_field_name("field.code"), _text(opportunity.code)),
         (_field_name("field.title"), _text(opportunity.title)),

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from rich.text import Text
 
-from crm_tui.formatting import format_money
-from crm_tui.i18n import CATALOG, register, t
+from crm_tui.formatting import format_money, stage_label
+from crm_tui.i18n import register
 from crm_tui.screens.navigation import open_opportunity
 from crm_tui.screens.search_screen import SearchListScreen
 from crm_tui.services.contacts import search_opportunities
@@ -36,14 +36,6 @@ register(
         "ui.opportunities_list.column.stage": ("Stage", "Etapa"),
         "ui.opportunities_list.column.value": ("Value", "Importe"),
         "ui.opportunities_list.column.owner": ("Owner", "Comercial"),
-        # The stages the demo data and the help articles use; any other
-        # stage shows as it is stored.
-        "ui.opportunities_list.stage.new": ("New", "Nueva"),
-        "ui.opportunities_list.stage.qualified": ("Qualified", "Cualificada"),
-        "ui.opportunities_list.stage.proposal": ("Proposal", "Propuesta"),
-        "ui.opportunities_list.stage.negotiation": ("Negotiation", "Negociación"),
-        "ui.opportunities_list.stage.won": ("Won", "Ganada"),
-        "ui.opportunities_list.stage.lost": ("Lost", "Perdida"),
     }
 )
 
@@ -64,11 +56,6 @@ def opportunities_matching(text: str) -> PageSource[OpportunityRecord]:
         lambda after, limit: search_opportunities(text, after_id=after, limit=limit),
         lambda opportunity: opportunity.id,
     )
-
-
-def stage_label(stage: str, lang: str) -> str:
-    key = f"ui.opportunities_list.stage.{stage}"
-    return t(key, lang) if key in CATALOG else stage
 
 
 # --- cells ---------------------------------------------------------------------

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from textual.content import Content
 from textual.widgets import Static
 
-from crm_tui.formatting import format_money
+from crm_tui.formatting import format_money, stage_label
 from crm_tui.i18n import language, register, t
 from crm_tui.services.records import ContactRecord, OpportunityRecord
 from crm_tui.widgets import safe
@@ -30,26 +30,11 @@ register(
         "ui.party.no_owner": ("nobody", "nadie"),
         "ui.party.credit_hold": ("⚠ CREDIT HOLD", "⚠ RETENCIÓN DE CRÉDITO"),
         "ui.party.credit_ok": ("✓ No credit hold", "✓ Sin retención de crédito"),
-        # The stages the demo and the import use; any other stage a
-        # database holds is shown as written.
-        "ui.stage.new": ("New", "Nueva"),
-        "ui.stage.qualified": ("Qualified", "Cualificada"),
-        "ui.stage.proposal": ("Proposal", "Propuesta"),
-        "ui.stage.negotiation": ("Negotiation", "Negociación"),
-        "ui.stage.won": ("Won", "Ganada"),
-        "ui.stage.lost": ("Lost", "Perdida"),
     }
 )
 
 SEPARATOR = (" · ", "$text-muted")
 LABEL_STYLE = "$text-muted"
-
-
-def stage_label(stage: str) -> str:
-    """The stage in the user's language when it is a known one."""
-    key = f"ui.stage.{stage}"
-    text = t(key)
-    return stage if text == key else text
 
 
 def credit_hold_badge(credit_hold: bool) -> Content:
