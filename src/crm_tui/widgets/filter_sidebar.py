@@ -27,7 +27,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.timer import Timer
 from textual.widgets import Button, Input, Label
 
 from crm_tui import clock
@@ -45,6 +44,7 @@ from crm_tui.widgets import safe
 from crm_tui.widgets.choice_list import Choice, ChoiceList, format_count
 from crm_tui.widgets.form_field import FormField
 from crm_tui.widgets.interaction_table import type_parts
+from crm_tui.widgets.search_box import SearchBox
 
 register(
     {
@@ -286,7 +286,6 @@ class FilterSidebar(VerticalScroll, can_focus=False):
         localise_bindings(self)
         self.state = state
         self._counts: FilterCounts | None = None
-        self._text_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Label(safe.plain_line(t("ui.filters.title")), id="filters-title")
@@ -313,7 +312,9 @@ class FilterSidebar(VerticalScroll, can_focus=False):
         yield _section("ui.filters.direction")
         yield ChoiceList(id="filter-directions")
         yield _section("ui.filters.text")
-        yield Input(placeholder=t("ui.filters.text_placeholder"), id="filter-text", compact=True)
+        yield SearchBox(
+            t("ui.filters.text_placeholder"), pause=TEXT_DEBOUNCE_SECONDS, id="filter-text"
+        )
         yield Button(Content(t("ui.filters.clear")), id="filter-clear", compact=True, flat=True)
 
     def on_mount(self) -> None:
@@ -419,7 +420,7 @@ class FilterSidebar(VerticalScroll, can_focus=False):
 
     def clear(self) -> None:
         """Every filter off (the clear key and button)."""
-        self._cancel_text_timer()
+        self.query_one("#filter-text", SearchBox).cancel_pending()
         if self.state == NO_FILTERS:
             return
         self._apply(NO_FILTERS)
@@ -509,26 +510,10 @@ class FilterSidebar(VerticalScroll, can_focus=False):
         )
         return True
 
-    @on(Input.Changed, "#filter-text")
-    def _text_typed(self, event: Input.Changed) -> None:
+    @on(SearchBox.Search, "#filter-text")
+    def _text_asked(self, event: SearchBox.Search) -> None:
         event.stop()
-        self._cancel_text_timer()
-        value = event.value
-        self._text_timer = self.set_timer(TEXT_DEBOUNCE_SECONDS, lambda: self._apply_text(value))
-
-    @on(Input.Submitted, "#filter-text")
-    def _text_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._cancel_text_timer()
-        self._apply_text(event.value)
-
-    def _apply_text(self, value: str) -> None:
-        self._apply(replace(self.state, text=value.strip()))
-
-    def _cancel_text_timer(self) -> None:
-        if self._text_timer is not None:
-            self._text_timer.stop()
-            self._text_timer = None
+        self._apply(replace(self.state, text=event.value))
 
     @on(Button.Pressed, "#filter-clear")
     def _clear_pressed(self, event: Button.Pressed) -> None:

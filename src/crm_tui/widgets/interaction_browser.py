@@ -25,7 +25,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Input, Label
+from textual.widgets import Label
 
 from crm_tui import clock
 from crm_tui.i18n import register, t
@@ -45,6 +45,7 @@ from crm_tui.widgets.interaction_table import (
     InteractionTable,
     filtered_source,
 )
+from crm_tui.widgets.search_box import SearchBox
 
 register(
     {
@@ -175,7 +176,6 @@ class InteractionBrowser(Widget):
         self.heading = heading
         self.columns = tuple(columns)
         self.state_key = state_key
-        self._search_timer: Timer | None = None
         self._counts_timer: Timer | None = None
         self._table_state: InteractionTable.StateChanged | None = None
 
@@ -190,7 +190,7 @@ class InteractionBrowser(Widget):
         with Horizontal(id="list-bar"):
             yield Label(safe.plain_line(self.heading), id="list-heading")
             yield Label(safe.plain_line(t("ui.status.opening")), id="list-status")
-        yield Input(placeholder=t("ui.search.placeholder"), id="search", compact=True)
+        yield SearchBox(t("ui.search.placeholder"), pause=SEARCH_DEBOUNCE_SECONDS, id="search")
         with Horizontal(id="browser-body"):
             yield sidebar
             with Vertical(id="browser-list"):
@@ -208,8 +208,8 @@ class InteractionBrowser(Widget):
         return self.query_one(FilterSidebar)
 
     @property
-    def search_input(self) -> Input:
-        return self.query_one("#search", Input)
+    def search_input(self) -> SearchBox:
+        return self.query_one("#search", SearchBox)
 
     @property
     def body(self) -> Horizontal:
@@ -324,29 +324,12 @@ class InteractionBrowser(Widget):
 
     # -- search ----------------------------------------------------------------
 
-    @on(Input.Changed, "#search")
-    def _search_typed(self, event: Input.Changed) -> None:
+    @on(SearchBox.Search)
+    def _search_asked(self, event: SearchBox.Search) -> None:
         event.stop()
-        self._cancel_pending_search()
-        value = event.value
-        self._search_timer = self.set_timer(
-            SEARCH_DEBOUNCE_SECONDS, lambda: self._apply_search(value)
-        )
-
-    @on(Input.Submitted, "#search")
-    def _search_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._cancel_pending_search()
-        self._apply_search(event.value)
-        self.table.focus()
-
-    def _apply_search(self, value: str) -> None:
-        self.search = value.strip()
-
-    def _cancel_pending_search(self) -> None:
-        if self._search_timer is not None:
-            self._search_timer.stop()
-            self._search_timer = None
+        self.search = event.value
+        if event.submitted:
+            self.table.focus()
 
     # -- actions ---------------------------------------------------------------
 
@@ -354,8 +337,7 @@ class InteractionBrowser(Widget):
         self.search_input.focus()
 
     def action_clear_search(self) -> None:
-        self._cancel_pending_search()
-        self.search_input.value = ""
+        self.search_input.clear_search()
         self.search = ""
         self.table.focus()
 

@@ -16,14 +16,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Input, Label
+from textual.widgets import Label
 
 from crm_tui.i18n import t
 from crm_tui.ui_text import localise_bindings
 from crm_tui.widgets import safe
 from crm_tui.widgets.paged_table import Identified, PagedTable, PageSource
+from crm_tui.widgets.search_box import SearchBox
 
 # A pause this long after a key press runs the search.
 SEARCH_DEBOUNCE_SECONDS = 0.25
@@ -89,18 +89,17 @@ class SearchList(Widget, Generic[T]):
         self.texts = texts
         self.search: str | None = None
         """The text the table shows the matches of (None: not started)."""
-        self._search_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="list-bar"):
             yield Label(safe.plain_line(t(self.texts.heading)), id="list-heading")
             yield Label(safe.plain_line(t("ui.status.opening")), id="list-status")
-        yield Input(placeholder=t(self.texts.placeholder), id="search", compact=True)
+        yield SearchBox(t(self.texts.placeholder), pause=SEARCH_DEBOUNCE_SECONDS, id="search")
         yield self.table
 
     @property
-    def search_input(self) -> Input:
-        return self.query_one("#search", Input)
+    def search_input(self) -> SearchBox:
+        return self.query_one("#search", SearchBox)
 
     def start(self) -> None:
         """Show the matches of what the box holds (everything when empty)."""
@@ -122,21 +121,12 @@ class SearchList(Widget, Generic[T]):
 
     # -- search ----------------------------------------------------------------
 
-    @on(Input.Changed, "#search")
-    def _search_typed(self, event: Input.Changed) -> None:
+    @on(SearchBox.Search)
+    def _search_asked(self, event: SearchBox.Search) -> None:
         event.stop()
-        self._cancel_pending_search()
-        value = event.value
-        self._search_timer = self.set_timer(
-            SEARCH_DEBOUNCE_SECONDS, lambda: self._apply_search(value)
-        )
-
-    @on(Input.Submitted, "#search")
-    def _search_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._cancel_pending_search()
         self._apply_search(event.value)
-        self.table.focus()
+        if event.submitted:
+            self.table.focus()
 
     def _apply_search(self, value: str) -> None:
         search = value.strip()
@@ -147,19 +137,13 @@ class SearchList(Widget, Generic[T]):
         self.search = search
         self.table.load(self.source_for(search))
 
-    def _cancel_pending_search(self) -> None:
-        if self._search_timer is not None:
-            self._search_timer.stop()
-            self._search_timer = None
-
     # -- actions ---------------------------------------------------------------
 
     def action_focus_search(self) -> None:
         self.search_input.focus()
 
     def action_clear_search(self) -> None:
-        self._cancel_pending_search()
-        self.search_input.value = ""
+        self.search_input.clear_search()
         self._apply_search("")
         self.table.focus()
 
