@@ -75,8 +75,10 @@ class OutcomeDialog(ModalScreen[LoggedOutcome | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         # ctrl+s never reaches some terminals (XON/XOFF flow control): F2 too,
         # as in the interaction form. Priority: the note box takes keys first.
-        Binding("ctrl+s", "save", "ui.outcome.key.save", priority=True, id="outcome_save"),
+        # F2 first: the footer shows one key per action, and terminals may
+        # swallow ctrl+s (XON/XOFF); both keys work.
         Binding("f2", "save", "ui.outcome.key.save", priority=True, id="outcome_save_f2"),
+        Binding("ctrl+s", "save", "ui.outcome.key.save", priority=True, id="outcome_save"),
         Binding("escape", "cancel", "ui.outcome.key.cancel", id="outcome_cancel"),
     ]
 
