@@ -23,8 +23,8 @@ from crm_tui import clock
 from crm_tui.formatting import list_date, relative_phrase
 from crm_tui.i18n import language, register, t
 from crm_tui.screens.triage import item_name
-from crm_tui.services.dates import parse_when
 from crm_tui.services.errors import ValidationError
+from crm_tui.services.queue import typed_snooze_target
 from crm_tui.services.records import InteractionRecord
 from crm_tui.ui_text import localise_bindings
 from crm_tui.widgets import safe
@@ -53,12 +53,7 @@ FIELD_ID = "snooze"
 def snooze_target(record: InteractionRecord, text: str, now: datetime) -> datetime:
     """The instant `text` snoozes `record` to, or a ValidationError that
     says why it cannot (not a date, already past)."""
-    parsed = parse_when(text, now=now, field_id=FIELD_ID)
-    target = (
-        parsed.value
-        if parsed.has_time
-        else datetime.combine(parsed.value.date(), record.due_at.time())
-    )
+    target = typed_snooze_target(record, text, now)
     if target <= now:
         when = short_datetime(target, language(), now)
         raise ValidationError.single(FIELD_ID, "ui.snooze.past", when=when)

@@ -204,6 +204,12 @@ def _snooze_target(
     if by is not None:
         return max(record.due_at, now) + by
     assert text is not None
+    return typed_snooze_target(record, text, now)
+
+
+def typed_snooze_target(record: InteractionRecord, text: str, now: datetime) -> datetime:
+    """What typed text snoozes `record` to: a day typed without a time
+    keeps the item's time of day. (A form previews this as it is typed.)"""
     parsed = parse_when(text, now=now, field_id="snooze")
     if parsed.has_time:
         return parsed.value
