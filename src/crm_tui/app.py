@@ -267,7 +267,7 @@ class CrmApp(App[None]):
         self.post_message(self._Ready(actor, landing))
 
     @on(_Ready)
-    async def _database_ready(self, message: _Ready) -> None:
+    def _database_ready(self, message: _Ready) -> None:
         self.actor = message.actor
         self.sub_title = clean_line(
             f"{self.options.target.describe()} · {message.actor.display_name}"
