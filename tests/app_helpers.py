@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
 
 from textual.pilot import Pilot
 from textual.widget import Widget
+from textual.worker import WorkerCancelled
 
 from crm_tui.app import CrmApp
 from crm_tui.config import AppOptions
@@ -137,7 +139,10 @@ async def settle(pilot: Pilot[Any], until: Callable[[], bool] | None = None) -> 
     app = pilot.app
     deadline = time.monotonic() + 15
     while True:
-        await app.workers.wait_for_complete()
+        # A newer page or reload cancels an older exclusive worker on
+        # purpose; waiting for that one then reports the cancellation.
+        with suppress(WorkerCancelled):
+            await app.workers.wait_for_complete()
         await pilot.pause()
         busy = any(worker.is_running for worker in app.workers)
         loading = any(table.is_loading for table in app.screen.query(PagedTable))

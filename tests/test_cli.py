@@ -31,7 +31,19 @@ from tests.conftest import World
 NOW = "2026-11-23T10:00"
 UID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 PROGRAM = Path(sys.executable).parent / "crm-tui"
-COMMANDS = ("demo", "list", "export", "import", "log", "notifications", "users", "doctor")
+COMMANDS = (
+    "demo",
+    "list",
+    "export",
+    "import",
+    "log",
+    "comment",
+    "notifications",
+    "campaign",
+    "claim",
+    "users",
+    "doctor",
+)
 
 
 @dataclass
@@ -523,7 +535,16 @@ def test_notifications_of_a_user(
             "opportunity": "OP-001",
             "text": "@luis llama tú mañana",
             "read": False,
-        }
+        },
+        {  # ana logged it for luis: it was assigned to him
+            "kind": "assignment",
+            "who": "ana",
+            "when": "2026-11-23 10:00",
+            "id": uid,
+            "opportunity": "OP-001",
+            "text": "Call",
+            "read": False,
+        },
     ]
     monkeypatch.setenv("COLUMNS", "120")
     table = crm("notifications", *on(db), "--user", "luis", "--mark-read")
@@ -532,7 +553,7 @@ def test_notifications_of_a_user(
 
     assert crm("notifications", *on(db), "--user", "luis", "--format", "json").json() == []
     everything = crm("notifications", *on(db), "--user", "luis", "--all", "--format", "json")
-    assert [row["read"] for row in everything.json()] == [True]
+    assert [row["read"] for row in everything.json()] == [True, True]
     assert notifications.unread_count(world.supervisor.id) == 1
 
 

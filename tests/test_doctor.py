@@ -177,3 +177,46 @@ def test_files_a_team_cannot_write_are_warned_about(sqlite_target: store_db.Targ
 
 def test_postgres_has_no_file_warnings(postgres_target: store_db.Target) -> None:
     assert doctor.permission_warnings(postgres_target) == []
+
+
+def test_an_attached_file_missing_from_the_store_is_a_problem(
+    db: store_db.Target, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crm_tui.services import attachments
+    from crm_tui.services.comments import CommentTarget, add_comment
+
+    monkeypatch.setenv("CRM_TUI_ATTACHMENTS", str(tmp_path / "store"))
+    source = tmp_path / "presupuesto.pdf"
+    source.write_bytes(b"%PDF-1.4 presupuesto")
+    stored = attachments.store_file(source)
+    add_comment(
+        CommentTarget(interaction_id=log_call(world)), "Adjunto", actor=world.agent, files=[stored]
+    )
+    assert doctor.diagnose(db).healthy
+
+    (tmp_path / "store" / stored.sha256[:2] / stored.sha256).unlink()
+    report = doctor.diagnose(db)
+
+    assert not check_named(report, "doctor.check.attachments").ok
+    assert "presupuesto.pdf" in messages(report)[0]
+
+
+def test_an_interrupted_copy_left_in_the_store_is_a_warning(
+    db: store_db.Target, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tmp_path / "store"
+    monkeypatch.setenv("CRM_TUI_ATTACHMENTS", str(store))
+    store.mkdir()
+    leftover = store / ".incoming-0123456789abcdef"
+    leftover.write_bytes(b"half a file")
+
+    def leftover_warnings() -> list[str]:
+        return [w.key for w in doctor.diagnose(db).warnings if w.key.startswith("doctor.attach")]
+
+    assert leftover_warnings() == []  # it may be a copy being written right now
+
+    two_hours_ago = leftover.stat().st_mtime - 7200
+    os.utime(leftover, (two_hours_ago, two_hours_ago))
+
+    assert doctor.diagnose(db).healthy
+    assert leftover_warnings() == ["doctor.attachments_leftover"]

@@ -18,6 +18,7 @@ from crm_tui.services.interactions import (
     set_tags,
 )
 from crm_tui.services.listing import get_interaction
+from crm_tui.services.notifications import list_notifications
 from crm_tui.store.models import HistoryEvent, Interaction
 
 from .conftest import World
@@ -223,3 +224,50 @@ def test_inbound_call_without_answer_is_a_missed_call(world: World) -> None:
 def test_pool_items_have_no_responsible(world: World) -> None:
     record = create_interaction(draft(world, pool=True, kind="task", status="pending"))
     assert record.user is None and record.user_name is None
+
+
+def assignments(user_id: int) -> list[tuple[str | None, int | None, str | None, str]]:
+    return [
+        (told.actor, told.interaction_id, told.opportunity_code, told.text)
+        for told in list_notifications(user_id)
+        if told.kind == "assignment"
+    ]
+
+
+def test_an_item_created_for_someone_else_notifies_them(world: World) -> None:
+    mine = create_interaction(draft(world))
+    theirs = create_interaction(draft(world, user="marta"))
+    untitled = create_interaction(draft(world, user="marta", subject="", opportunity=None))
+    pooled = create_interaction(draft(world, pool=True))
+    assert list_notifications(world.agent.id) == []
+    assert assignments(world.supervisor.id) == [
+        ("luis", untitled.id, None, "Call"),
+        ("luis", theirs.id, "OP-001", "Llamada de presentación"),
+    ]
+    assert mine.user == "luis" and pooled.user is None
+
+
+def test_an_item_given_to_someone_else_notifies_them_once(world: World) -> None:
+    item = create_interaction(draft(world))
+    set_status(item.id, "pending", actor=world.agent)
+    assign(item.id, "luis", actor=world.supervisor)  # unchanged: nothing to tell
+    assign(item.id, "marta", actor=world.agent)
+    edit_interaction(item.id, {"subject": "Otra cosa"}, actor=world.agent)  # still Marta's
+    assign(item.id, None, actor=world.agent)  # the pool is nobody
+    assign(item.id, "marta", actor=world.supervisor)  # took it herself
+    assign(item.id, "luis", actor=world.admin)
+    assert assignments(world.supervisor.id) == [
+        ("luis", item.id, "OP-001", "Llamada de presentación")
+    ]
+    assert assignments(world.agent.id) == [("ana", item.id, "OP-001", "Otra cosa")]
+    assert list_notifications(world.admin.id) == []
+
+
+def test_a_refused_assignment_notifies_nobody(world: World) -> None:
+    item = create_interaction(draft(world))
+    edit_interaction(item.id, {"subject": "cambio"}, actor=world.agent)
+    with pytest.raises(Conflict):
+        assign(item.id, "marta", actor=world.agent, expected_version=item.version)
+    with pytest.raises(ValidationError):
+        edit_interaction(item.id, {"user": "marta", "ends_at": "ayer"}, actor=world.agent)
+    assert list_notifications(world.supervisor.id) == []

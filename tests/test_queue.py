@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from crm_tui.services import history
+from crm_tui.services.comments import delete_comment, list_comments
 from crm_tui.services.errors import Conflict, NotFound, ValidationError
 from crm_tui.services.interactions import (
     InteractionDraft,
@@ -244,29 +245,53 @@ def actions_of(record: InteractionRecord) -> list[str]:
 
 
 @pytest.mark.usefixtures("fixed_clock")
-def test_logging_an_outcome_appends_the_note_and_closes_the_item(world: World) -> None:
+def test_logging_an_outcome_closes_the_item_and_keeps_the_note_as_a_report(world: World) -> None:
     item = task(world, "call back", "2026-11-23 12:00", note="Pide precio.")
     logged = log_outcome(
         item.id, outcome="Sin respuesta", note="  Sin respuesta, buzón lleno.\n", actor=world.agent
     )
-    assert (logged.outcome, logged.status) == ("no_answer", "done")
-    assert logged.note == "Pide precio.\n\nSin respuesta, buzón lleno."
-    assert logged.version == item.version + 1
-    assert actions_of(logged)[1:] == [history.INTERACTION_EDITED, history.STATUS_CHANGED]
-    edited = history.list_history(interaction_id=item.id)[1].details["changes"]
-    assert isinstance(edited, dict) and set(edited) == {"note", "outcome"}
+    after = logged.record
+    assert (after.outcome, after.status, after.note) == ("no_answer", "done", "Pide precio.")
+    assert after.version == item.version + 1
+    assert actions_of(after)[1:] == [
+        history.INTERACTION_EDITED,
+        history.STATUS_CHANGED,
+        history.COMMENT_ADDED,
+    ]
+    edited = history.list_history(interaction_id=item.id)[2].details["changes"]
+    assert isinstance(edited, dict) and set(edited) == {"outcome"}
+    [report] = list_comments(item.id)
+    assert (report.id, report.kind, report.author, report.body) == (
+        logged.report_id,
+        "report",
+        "luis",
+        "  Sin respuesta, buzón lleno.",
+    )
     assert list_queue("luis").items == ()
 
 
 @pytest.mark.usefixtures("fixed_clock")
 def test_an_outcome_without_a_note_or_closing_keeps_the_rest(world: World) -> None:
     item = task(world, "call back", "2026-11-23 12:00", note="Pide precio.\n")
-    logged = log_outcome(item.id, outcome="busy", note="  ", actor=world.agent, close=False)
-    assert (logged.outcome, logged.status, logged.note) == ("busy", "pending", "Pide precio.\n")
-    blank = task(world, "first call", "2026-11-23 12:00")
-    assert log_outcome(blank.id, outcome="connected", note="Hecho", actor=world.agent).note == (
-        "Hecho"
-    )
+    logged = log_outcome(item.id, outcome="busy", note="  \n\x1b ", actor=world.agent, close=False)
+    assert logged.report_id is None
+    after = logged.record
+    assert (after.outcome, after.status, after.note) == ("busy", "pending", "Pide precio.\n")
+    assert list_comments(item.id) == []
+    closed = log_outcome(item.id, outcome="connected", note="Hecho", actor=world.agent)
+    assert closed.record.status == "done"
+    assert [c.body for c in list_comments(item.id)] == ["Hecho"]
+
+
+@pytest.mark.usefixtures("fixed_clock")
+def test_a_report_too_long_refuses_the_whole_outcome(world: World) -> None:
+    item = task(world, "call back", "2026-11-23 12:00")
+    with pytest.raises(ValidationError) as raised:
+        log_outcome(item.id, outcome="busy", note="x" * 5001, actor=world.agent)
+    assert "5,000" in raised.value.message()
+    after = get_interaction(item.id)
+    assert (after.outcome, after.status, after.version) == (None, "pending", item.version)
+    assert list_comments(item.id) == []
 
 
 @pytest.mark.usefixtures("fixed_clock")
@@ -302,7 +327,9 @@ def test_undo_puts_back_each_triage_action(world: World) -> None:
         lambda r: snooze(r.id, actor=world.agent, by=timedelta(days=1)),
         lambda r: assign(r.id, "marta", actor=world.agent),
         lambda r: assign(r.id, None, actor=world.agent),
-        lambda r: log_outcome(r.id, outcome="voicemail", note="Dejé mensaje", actor=world.agent),
+        lambda r: (
+            log_outcome(r.id, outcome="voicemail", note="Dejé mensaje", actor=world.agent).record
+        ),
     ]
     for act in actions:
         before = get_interaction(item.id)
@@ -357,3 +384,42 @@ def test_an_undo_is_history_too(world: World) -> None:
         if event.action == history.STATUS_CHANGED
     ]
     assert changes == [{"from": "pending", "to": "done"}, {"from": "done", "to": "pending"}]
+
+
+@pytest.mark.usefixtures("fixed_clock")
+def test_undoing_an_outcome_deletes_its_report_and_history_says_so(world: World) -> None:
+    item = task(world, "call back", "2026-11-23 12:00")
+    logged = log_outcome(item.id, outcome="busy", note="Comunica", actor=world.agent)
+    undo = TriageUndo(item, logged.record.version, report_id=logged.report_id)
+    restored = undo_triage(undo, actor=world.agent)
+    assert (restored.status, restored.outcome) == ("pending", None)
+    assert list_comments(item.id) == []
+    [deleted] = [
+        e for e in history.list_history(interaction_id=item.id) if e.action == "comment_deleted"
+    ]
+    assert deleted.actor == "luis"
+    assert deleted.details["snapshot"] == {
+        "author": "luis",
+        "kind": "report",
+        "body": "Comunica",
+        "created_at": "2026-11-23 10:00:00",
+        "attachments": [],
+    }
+
+
+@pytest.mark.usefixtures("fixed_clock")
+def test_a_refused_undo_keeps_the_report_and_a_deleted_one_stays_deleted(world: World) -> None:
+    item = task(world, "call back", "2026-11-23 12:00")
+    logged = log_outcome(item.id, outcome="busy", note="Comunica", actor=world.agent)
+    undo = TriageUndo(item, logged.record.version, report_id=logged.report_id)
+    edit_interaction(item.id, {"subject": "otra cosa"}, actor=world.supervisor)
+    with pytest.raises(Conflict):
+        undo_triage(undo, actor=world.agent)
+    assert [c.id for c in list_comments(item.id)] == [logged.report_id]
+
+    other = task(world, "second call", "2026-11-23 12:00")
+    logged = log_outcome(other.id, outcome="busy", note="Comunica", actor=world.agent)
+    assert logged.report_id is not None
+    delete_comment(logged.report_id, actor=world.admin)
+    undo = TriageUndo(other, logged.record.version, report_id=logged.report_id)
+    assert undo_triage(undo, actor=world.agent).status == "pending"

@@ -667,7 +667,9 @@ async def test_in_the_real_app_a_save_refreshes_the_other_screens(
         await type_into(pilot, "subject", "Desde la app")
         await pilot.press("f2")
         await settle(pilot, lambda: bool(done))
-        assert app.data_version == version + 1
+        # The save marks every screen stale; the change poller may have
+        # seen the same write and marked them again, which is harmless.
+        assert app.data_version > version
     assert get_interaction(done[0].id).created_by == "luis"
 
 

@@ -15,12 +15,14 @@ from textual.widgets import Input, Label, OptionList, TextArea
 from textual.widgets._toast import Toast
 
 from crm_tui.app import CrmApp
+from crm_tui.screens.comment_dialog import CommentDialog
 from crm_tui.screens.interaction_detail import InteractionDetailScreen
 from crm_tui.screens.outcome_dialog import OutcomeDialog
 from crm_tui.screens.queue import QueueScreen
 from crm_tui.screens.reassign_dialog import ReassignDialog
 from crm_tui.screens.snooze_dialog import SnoozeDialog
 from crm_tui.services import history
+from crm_tui.services.comments import list_comments
 from crm_tui.services.errors import DatabaseBusy
 from crm_tui.services.interactions import edit_interaction
 from crm_tui.services.listing import get_interaction
@@ -189,7 +191,7 @@ async def test_status_keys_write_the_status_and_move_on(
         assert column_texts(screen.table, "status")[1] == "Pending"
         assert under_cursor(screen) == "Cuarta"
 
-        await press(pilot, "c")
+        await press(pilot, "X")  # cancelled (`c` is "comment")
         assert subjects(screen) == ["Primera", "Tercera", "Quinta"]
         assert under_cursor(screen) == "Quinta"
 
@@ -380,8 +382,64 @@ async def test_log_outcome_records_it_with_the_note_and_marks_done(
 
     after = get_interaction(item.id)
     assert (after.status, after.outcome) == ("done", "voicemail")
-    assert after.note == "Preguntar por el pedido.\n\nDejado mensaje\n[bold]volver[/]"
+    # The note is kept as a report on the item; the item's own note stays.
+    assert after.note == "Preguntar por el pedido."
+    [report] = list_comments(item.id)
+    assert (report.kind, report.author, report.body) == (
+        "report",
+        "luis",
+        "Dejado mensaje\n[bold]volver[/]",
+    )
     assert history.STATUS_CHANGED in actions(item)
+
+
+@SQLITE_ONLY
+async def test_an_outcome_note_longer_than_a_comment_is_refused_in_the_dialog(
+    world: World, db: store_db.Target, now: None
+) -> None:
+    """The note becomes a report, a comment: 5,001 characters are refused
+    where they were typed, with the limit named, and nothing is lost."""
+    item = task("Llamar a López", NOW)
+    store_db.close()
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_queue(app, pilot)
+        await press(pilot, "o")
+        dialog = app.screen
+        assert isinstance(dialog, OutcomeDialog)
+        await pilot.press("enter")
+        note = dialog.query_one(TextArea)
+        note.insert("x" * 5_001)
+        await press(pilot, "ctrl+s")
+        assert app.screen is dialog
+        assert note.text == "x" * 5_001
+        assert "5,000" in shown(dialog.query_one("#outcome-note-field .form-error"))
+    after = get_interaction(item.id)
+    assert (after.status, after.version) == ("pending", item.version)
+    assert list_comments(item.id) == []
+
+
+@SQLITE_ONLY
+async def test_undoing_an_outcome_takes_its_report_back_too(
+    world: World, db: store_db.Target, now: None
+) -> None:
+    item = task("Llamar a Sol", NOW)
+    store_db.close()
+
+    app = make_app(db)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await open_queue(app, pilot)
+        await press(pilot, "o")
+        await pilot.press("enter", *"Cerrado el pedido")  # Connected, then the note
+        await press(pilot, "ctrl+s")
+        assert screen.table.row_count == 0
+        assert [c.kind for c in list_comments(item.id)] == ["report"]
+        await press(pilot, "u")
+        assert under_cursor(screen) == "Llamar a Sol"
+
+    assert get_interaction(item.id).status == "pending"
+    assert list_comments(item.id) == []
+    assert history.COMMENT_DELETED in actions(item)  # the history keeps both
 
 
 @SQLITE_ONLY
@@ -399,6 +457,40 @@ async def test_escape_cancels_a_dialog_and_writes_nothing(
             assert app.screen is screen
         assert under_cursor(screen) == "Nada cambia"
     assert get_interaction(item.id).version == item.version
+
+
+@SQLITE_ONLY
+async def test_c_comments_on_the_item_under_the_cursor_and_changes_nothing_else(
+    world: World, db: store_db.Target, now: None
+) -> None:
+    task("Primera", NOW - timedelta(hours=1))
+    second = task("[b]Segunda[/]", NOW + timedelta(hours=1))
+    task("Tercera", NOW + timedelta(hours=2))
+    store_db.close()
+
+    app = make_app(db)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        screen = await open_queue(app, pilot)
+        await press(pilot, "j", "c")
+        dialog = app.screen
+        assert isinstance(dialog, CommentDialog)
+        title = dialog.query_one("#comment-dialog")._border_title
+        assert title is not None
+        assert title.plain == f"Comment on interaction {second.id} · [b]Segunda[/]"
+        await pilot.press(*"Llamo yo", "enter", *"mañana")
+        await press(pilot, "ctrl+j")
+        assert app.screen is screen
+        assert "Comment posted" in toasts(app)
+        # Nothing else moved: the same rows, the cursor on the same item.
+        assert subjects(screen) == ["Primera", "[b]Segunda[/]", "Tercera"]
+        assert under_cursor(screen) == "[b]Segunda[/]"
+
+        await press(pilot, "c", "escape")  # the box closed unposted writes nothing
+        assert app.screen is screen
+
+    [comment] = list_comments(second.id)
+    assert (comment.author, comment.body) == ("luis", "Llamo yo\nmañana")
+    assert get_interaction(second.id).version == second.version
 
 
 # --- undo -------------------------------------------------------------------------------
@@ -594,6 +686,7 @@ async def test_every_key_is_in_the_help_and_the_palette(world: World, db: store_
             "Log outcome",
             "Undo",
             "Refresh",
+            "Comment",
             "Open",
         } <= titles
 
@@ -681,3 +774,55 @@ def test_snapshot_queue_in_spanish(snap_compare: Any, floor: store_db.Target) ->
 
 def test_snapshot_snooze_dialog(snap_compare: Any, floor: store_db.Target) -> None:
     assert snap_compare(make_app(floor), terminal_size=(80, 24), run_before=show_snooze_dialog)
+
+
+# --- taking from the shared pool ------------------------------------------------------
+
+
+async def test_p_takes_the_oldest_due_pool_item_into_its_place_under_the_cursor(
+    world: World, db: store_db.Target, now: None
+) -> None:
+    task("Mine, overdue", NOW - timedelta(hours=1))
+    task("Mine, later", NOW + timedelta(hours=4))
+    task("Pool, next week", NOW + timedelta(days=7), user=None)
+    first = task("Pool, at noon", NOW + timedelta(hours=2), user=None)
+    task("Pool, in progress", NOW - timedelta(days=1), user=None, status="in_progress")
+    task("Marta's", NOW, user="marta")
+    store_db.close()
+
+    app = make_app(db)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        screen = await open_queue(app, pilot)
+        assert subjects(screen) == ["Mine, overdue", "Mine, later"]
+        await press(pilot, "P")
+        assert subjects(screen) == ["Mine, overdue", "Pool, at noon", "Mine, later"]
+        assert under_cursor(screen) == "Pool, at noon"
+        assert toasts(app) == ["Taken from the pool: Pool, at noon"]
+        assert status_line(screen) == "! 1 overdue · 3 shown"
+        await press(pilot, "P")
+        assert under_cursor(screen) == "Pool, next week"
+        assert subjects(screen)[-1] == "Pool, next week"
+        await press(pilot, "P")
+        assert toasts(app)[-1] == "The shared pool is empty: nothing to take."
+        assert screen.table.row_count == 4
+    taken = get_interaction(first.id)
+    assert (taken.user, taken.version) == ("luis", first.version + 1)
+    assert actions(taken)[-1] == history.ASSIGNMENT_ADDED
+    assert history.list_history(interaction_id=first.id)[0].details == {
+        "to": "luis",
+        "claimed": True,
+    }
+
+
+@SQLITE_ONLY
+async def test_taking_from_the_pool_is_in_the_help_and_the_palette_in_spanish(
+    world: World, db: store_db.Target, now: None
+) -> None:
+    store_db.close()
+    app = make_app(db, lang="es")
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await open_queue(app, pilot)
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert "Tomar de la bolsa" in titles
+        await press(pilot, "P")
+        assert toasts(app) == ["La bolsa común está vacía: no hay nada que tomar."]

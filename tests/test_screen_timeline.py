@@ -15,6 +15,8 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets._toast import Toast
 
 from crm_tui.app import CrmApp
+from crm_tui.screens.activity import ActivityScreen
+from crm_tui.screens.comment_dialog import CommentDialog
 from crm_tui.screens.confirm import ConfirmScreen
 from crm_tui.screens.contact import ContactScreen
 from crm_tui.screens.interaction_detail import InteractionDetailScreen
@@ -23,6 +25,7 @@ from crm_tui.screens.navigation import open_contact, open_opportunity
 from crm_tui.screens.new_interaction import NewInteractionScreen
 from crm_tui.screens.timeline import TimelineScreen
 from crm_tui.services import contacts
+from crm_tui.services.activity import activity_feed
 from crm_tui.services.errors import NotFound
 from crm_tui.services.listing import get_interaction
 from crm_tui.services.records import InteractionRecord
@@ -396,6 +399,55 @@ async def test_an_unknown_opportunity_is_a_message_and_back(
         await settle(pilot, until=lambda: len(toasts(app)) == 2)
         assert toasts(app)[-1] == "unknown contact 'C-404'"
         assert app.screen is main_screen and app.is_running
+
+
+# --- comments and all history -----------------------------------------------------------
+
+
+@SQLITE_ONLY
+async def test_c_comments_on_the_opportunity(world: World, db: store_db.Target, now: None) -> None:
+    store_db.close()
+    app = make_app(db, opportunity="OP-001")
+    async with app.run_test(size=(120, 30), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, CommentDialog)
+        assert dialog.heading == "Comment on opportunity OP-001 · Renovación de contrato"
+        await pilot.press(*"Precio cerrado")
+        await pilot.press("ctrl+j")
+        await settle(pilot, until=lambda: isinstance(app.screen, TimelineScreen))
+        assert "Comment posted" in toasts(app)
+    store_db.connect(db)
+    page = activity_feed(opportunity_id=world.opportunity.id, only_comments=True)
+    assert [entry.comment.body for entry in page.entries if entry.comment] == ["Precio cerrado"]
+
+
+@SQLITE_ONLY
+async def test_H_opens_all_the_history_of_the_opportunity_and_of_the_contact(
+    world: World, db: store_db.Target, now: None
+) -> None:
+    store_db.close()
+    app = make_app(db, opportunity="OP-001")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("H")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ActivityScreen) and screen.opportunity is not None
+        assert screen.opportunity.code == "OP-001"
+        await pilot.press("q")
+        await settle(pilot)
+        assert isinstance(app.screen, TimelineScreen)
+        await pilot.press("C")
+        await settle(pilot)
+        assert isinstance(app.screen, ContactScreen)
+        await pilot.press("H")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ActivityScreen) and screen.contact is not None
+        assert screen.contact.code == "C-001"
 
 
 # --- the contact screen -------------------------------------------------------------------

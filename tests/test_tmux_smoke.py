@@ -3,7 +3,8 @@
 a known interaction, opens and closes help, and quits on `q` with exit
 code 0 (in a 256-colour terminal and in a 16-colour one, TERM=linux, with
 NO_COLOR); a screen pop (`--opportunity`, `--contact`, `--interaction`)
-opens straight on its screen and `q` walks back out of it."""
+opens straight on its screen and `q` walks back out of it; two agents on one
+database see each other's comments live, and a mention reaches the header."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from crm_tui.services import contacts, defaults, users
+from crm_tui.services.comments import CommentTarget, add_comment
 from crm_tui.services.interactions import InteractionDraft, create_interaction
 from crm_tui.store import db as store_db
 
@@ -252,3 +254,65 @@ def test_a_dropped_terminal_ends_the_program(floor_db: Path, session: str, tmp_p
         subprocess.run(["sleep", "0.1"], check=True)
     subprocess.run(["pkill", "-f", pattern], check=False)
     pytest.fail("crm-tui kept running after its terminal went away")
+
+
+def test_two_agents_see_each_others_comments_live(
+    floor: Floor, session: str, tmp_path: Path
+) -> None:
+    """Two terminals on one database, both on the same interaction: what
+    ana writes in the comment box (`c`, text, `ctrl+j`) shows on luis's
+    screen within a few seconds, without a key pressed there, and the
+    mention of luis reaches his notifications."""
+    other = f"{session}-ana"
+    pop = ["--db", str(floor.path), "--lang", "en", "--interaction", str(floor.interaction_id)]
+    try:
+        start(session, tmp_path / "luis-exit", *pop, "--user", "luis")
+        start(other, tmp_path / "ana-exit", *pop, "--user", "ana")
+        for name in (session, other):
+            drive("wait", name, SUBJECT, "20")
+        # luis moves into the history, below the fields (Tab again if the
+        # first one came before the history was there to take it).
+        for _ in range(5):
+            drive("keys", session, "Tab")
+            if drive("wait", session, "v: only comments", "2", check=False).returncode == 0:
+                break
+        else:
+            pytest.fail(f"Tab never showed the history:\n{screen(session)}")
+        drive("keys", other, "c")
+        drive("wait", other, "Write here")
+        drive("type", other, "Hola @luis, te paso el pedido")
+        drive("keys", other, "C-j")
+        drive("gone", other, "Write here")
+        drive("wait", session, "Hola @luis, te paso el pedido", "10")
+        assert "Traceback" not in screen(session) + screen(other)
+    finally:
+        drive("stop", other, check=False)
+
+
+def test_a_mention_written_elsewhere_reaches_the_header_and_the_notifications(
+    floor: Floor, session: str, exit_file: Path
+) -> None:
+    """A script comments with a mention of luis while his crm-tui runs: the
+    header counts it within seconds, `N` lists it, Enter opens what it is
+    about and marks it read, and the count goes."""
+    start(session, exit_file, "--db", str(floor.path), "--user", "luis", "--lang", "en")
+    show_all_interactions(session)
+    drive("gone", session, "unread")
+    store_db.connect(store_db.Target("sqlite", str(floor.path)))
+    try:
+        add_comment(
+            CommentTarget(interaction_id=floor.interaction_id),
+            "@luis llámale tú mañana",
+            actor=users.get_user("ana"),
+        )
+    finally:
+        store_db.close()
+    drive("wait", session, "1 unread", "10")
+    drive("keys", session, "N")
+    drive("wait", session, "@luis llámale tú mañana")
+    drive("keys", session, "Enter")
+    drive("wait", session, f"Interaction {floor.interaction_id}")
+    drive("gone", session, "unread")
+    drive("keys", session, "q")
+    drive("wait", session, "Notifications")
+    quit_with_q(session, exit_file)

@@ -6,8 +6,18 @@ connects, migrates, resolves who is acting and where to land (screen pop),
 then hands that to the screen. Every later query also runs in a worker.
 
 The main screens (My queue, upcoming events, all interactions, contacts,
-opportunities) are modes, each with its own stack: a number key switches
-between them and `q` goes back within one.
+opportunities, notifications) are modes, each with its own stack: a number
+key (and `N` for the notifications) switches between them and `q` goes back
+within one.
+
+Once the database is open a poller looks every `POLL_SECONDS` for changes
+made anywhere: every screen then reloads when next shown, and the screen in
+front at once when the change is someone else's (another agent, a script,
+the program) or a new notification. The app's own writes are already on
+screen, and reloading under the agent's keys could bring back a row that
+a reload read just before their change. The poller also keeps the count of
+unread notifications in the header, and about once a minute writes the
+actor's due reminders.
 """
 
 from __future__ import annotations
@@ -32,11 +42,12 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Header, Label, Static
 
-from crm_tui import STARTED_AT, i18n
+from crm_tui import STARTED_AT, clock, i18n
 from crm_tui.config import AppOptions
-from crm_tui.i18n import t
+from crm_tui.i18n import register, t
 from crm_tui.screens.base import CrmScreen
 from crm_tui.screens.navigation import open_contact, open_interaction, open_opportunity
+from crm_tui.services.changes import ChangeMarker, Changes, check_for_changes
 from crm_tui.services.contacts import get_contact, get_opportunity
 from crm_tui.services.defaults import install_defaults
 from crm_tui.services.errors import CrmError, NotFound
@@ -49,8 +60,22 @@ from crm_tui.settings import load_settings, save_theme
 from crm_tui.store import db as store_db
 from crm_tui.ui_text import explain, localise_bindings
 from crm_tui.widgets import safe
+from crm_tui.widgets.background import run_db
+
+register(
+    {
+        "ui.mode.notifications": ("Notifications", "Notificaciones"),
+        # After the program's name in the header; a sign and a word, so it
+        # reads without colour.
+        "ui.header.unread": ("🔔 {count} unread", "🔔 {count} sin leer"),
+    }
+)
 
 EXIT_CANNOT_START = 1
+# How often the poller looks for changes made elsewhere, and writes due
+# reminders; tests lower them.
+POLL_SECONDS = 2.0
+REMINDER_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -108,6 +133,12 @@ MAIN_SCREENS: tuple[tuple[str, str, str, str], ...] = (
         "crm_tui.screens.opportunities",
         "OpportunitiesScreen",
         "ui.mode.opportunities",
+    ),
+    (
+        "notifications",
+        "crm_tui.screens.notifications",
+        "NotificationsScreen",
+        "ui.mode.notifications",
     ),
 )
 
@@ -173,6 +204,13 @@ class CrmApp(App[None]):
             Binding(str(number), f"switch_mode('{mode}')", label, show=False, id=f"mode_{mode}")
             for number, (mode, _module, _name, label) in enumerate(MAIN_SCREENS, start=1)
         ),
+        Binding(
+            "N",
+            "switch_mode('notifications')",
+            "ui.mode.notifications",
+            show=False,
+            id="notifications",
+        ),
     ]
 
     class _Ready(Message):
@@ -197,10 +235,88 @@ class CrmApp(App[None]):
         """What a screen remembers while the app runs (its filters), by key."""
         self.startup_ms: float | None = None
         self._saved_theme: str | None = None
+        self.unread = 0
+        """The actor's unread notifications, as the header shows them."""
+        self._marker: ChangeMarker | None = None
+        self._refreshed = False  # the last look reloaded the screen in front
+        self._polling = False
+        self._poll_again = False
+        self._reminders_due = 0.0  # time.monotonic() of the next reminder run
 
     def data_changed(self) -> None:
         """Something was written: every screen reloads when next shown."""
         self.data_version += 1
+
+    # -- live updates -----------------------------------------------------------------
+
+    def poll_changes(self) -> None:
+        """Look for changes now (the poller does every `POLL_SECONDS`), and
+        write the actor's due reminders when a minute has passed. One look
+        at a time: asked while one runs, another follows it, so what a
+        screen just wrote is counted."""
+        actor = self.actor
+        if actor is None:
+            return
+        if self._polling:
+            self._poll_again = True
+            return
+        self._polling = True
+        remind = time.monotonic() >= self._reminders_due
+        run_db(
+            self,
+            partial(
+                check_for_changes,
+                actor.id,
+                self._marker,
+                remind_at=clock.now() if remind else None,
+            ),
+            done=partial(self._changes_seen, remind),
+            failed=self._poll_failed,
+            group="changes",
+            exclusive=False,
+        )
+
+    def _changes_seen(self, reminded: bool, changes: Changes) -> None:
+        if reminded:
+            self._reminders_due = time.monotonic() + REMINDER_SECONDS
+        marker = changes.marker
+        previous, self._marker = self._marker, marker
+        self._show_unread(marker.unread)
+        # The first look is only where to compare from: the screens have
+        # just read the database.
+        if previous is None or marker == previous:
+            self._refreshed = False
+        else:
+            self.data_changed()
+            news = changes.by_others or marker.newest_unread > previous.newest_unread
+            # After a reload, one more for the agent's own change: that
+            # reload may have read just before it and shown the row as it was.
+            if news or self._refreshed:
+                self._refresh_front()
+                self._refreshed = True
+        self._poll_done()
+
+    def _refresh_front(self) -> None:
+        screen = self.screen
+        if not isinstance(screen, CrmScreen):
+            return  # a dialog: the screen under it reloads when it closes
+        screen.refresh_if_stale()
+
+    def _poll_failed(self, _error: CrmError | DatabaseError, reason: str) -> None:
+        # A busy or unreachable database: skip this look, quietly (a toast
+        # every two seconds would bury the screen); the next one retries.
+        self.log.warning(f"looking for changes failed: {reason}")
+        self._poll_done()
+
+    def _poll_done(self) -> None:
+        self._polling = False
+        if self._poll_again:
+            self._poll_again = False
+            self.poll_changes()
+
+    def _show_unread(self, count: int) -> None:
+        self.unread = count
+        self.title = f"{self.TITLE} · {t('ui.header.unread', count=count)}" if count else self.TITLE
 
     def _exit_if_terminal_gone(self, fd: int) -> None:
         if terminal_gone(fd):
@@ -284,6 +400,8 @@ class CrmApp(App[None]):
             open_interaction(self, landing.interaction)
         if landing.problem:
             safe.notify(self, landing.problem, severity="error", timeout=10)
+        self.set_interval(POLL_SECONDS, self.poll_changes, name="changes")
+        self.poll_changes()
 
     @on(_StartupFailed)
     def _startup_failed(self, message: _StartupFailed) -> None:

@@ -10,8 +10,8 @@ Ctrl-C exits 130; a closed pipe (`crm-tui list | head`) ends quietly with
 
 Start-up is kept cheap: the TUI (Textual), the exporters (openpyxl, xlwt,
 icalendar) and the demo builder are imported inside the commands that use
-them. Commands not yet in this version (campaign, claim, outbox, backup)
-are not registered: argparse's "invalid choice" with the list of valid
+them. Commands not yet in this version (outbox, backup) are not
+registered: argparse's "invalid choice" with the list of valid
 commands says it clearly.
 """
 
@@ -25,7 +25,18 @@ from collections.abc import Sequence
 from peewee import DatabaseError
 
 from crm_tui import __version__, clock
-from crm_tui.commands import demo, doctor, exchange, listing, log, notifications, users
+from crm_tui.commands import (
+    campaign,
+    claim,
+    comment,
+    demo,
+    doctor,
+    exchange,
+    listing,
+    log,
+    notifications,
+    users,
+)
 from crm_tui.commands.common import Commands, add_global_options
 from crm_tui.config import AppOptions
 from crm_tui.i18n import LANGUAGES, detect_language, language, register, set_language, t
@@ -81,7 +92,18 @@ register(
     }
 )
 
-COMMAND_MODULES = (demo, listing, exchange, log, notifications, users, doctor)
+COMMAND_MODULES = (
+    demo,
+    listing,
+    exchange,
+    log,
+    comment,
+    campaign,
+    claim,
+    notifications,
+    users,
+    doctor,
+)
 # A user named in their filters is only looked for: "add it" would be bad advice.
 FILTERING_COMMANDS = ("list", "export")
 EXIT_FAILURE = 1

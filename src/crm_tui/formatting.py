@@ -280,3 +280,15 @@ def format_money(value: Decimal | float | str | None, lang: str) -> str:
             amount = amount.copy_abs()  # -0.004 shows as 0.00, not -0.00
         text = format_decimal(amount, format="#,##0.00", locale=_locale(_lang(lang)))
     return _plain(text)
+
+
+def file_size(size: int, lang: str) -> str:
+    """`1.2 MB`, `340 KB`, `12 B`, counted in 1,024s as the attachment
+    limit is (200 MB = 200 × 1,024 × 1,024 bytes), so a file at the limit
+    reads "200 MB" next to the message that names it."""
+    from babel.numbers import format_decimal
+
+    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if size >= scale:
+            return f"{format_decimal(round(size / scale, 1), locale=lang)} {unit}"
+    return f"{size} B"

@@ -57,9 +57,20 @@ REPEATABLE = (
 )
 
 
-def add_filter_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group(t("cli.help.filters"))
+def add_filter_options(
+    parser: argparse.ArgumentParser,
+    *,
+    title: str = "cli.help.filters",
+    skip: frozenset[str] = frozenset(),
+) -> None:
+    """The FILTERS options. A command that gives some of them another
+    meaning (`campaign --type` is the type of the calls it creates) names
+    them in `skip`; `filter_from` then reads them as empty."""
+    group = parser.add_argument_group(t(title))
     for option, dest, metavar in REPEATABLE:
+        if option in skip:
+            parser.set_defaults(**{dest: []})
+            continue
         help_key = f"cli.help.{option.removeprefix('--')}"
         group.add_argument(
             option, dest=dest, action="append", default=[], metavar=metavar, help=t(help_key)

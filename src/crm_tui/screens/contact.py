@@ -1,6 +1,6 @@
 """One contact: a header with its details and credit hold, its
 opportunities (Enter opens one's timeline), and its interactions across
-all of them."""
+all of them; `H` opens all its history."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
+from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, OptionList
 from textual.widgets.option_list import Option
 
@@ -111,6 +112,12 @@ class ContactScreen(PartyScreen[ContactParty]):
 
     def new_for(self, party: ContactParty) -> tuple[str, str | None]:
         return party.contact.code, None  # the form offers its opportunities
+
+    def all_history(self, party: ContactParty) -> Screen[None]:
+        # Imported when asked for, as `navigation` imports screens.
+        from crm_tui.screens.activity import ActivityScreen
+
+        return ActivityScreen(contact=party.contact)
 
     def _show_opportunities(self, opportunities: Sequence[OpportunityRecord]) -> None:
         heading = (

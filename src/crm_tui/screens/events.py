@@ -1,6 +1,7 @@
 """Upcoming events: the actor's open scheduled events (as responsible or
 as creator), the overdue ones first, then day by day under a heading per
-day, over the next 14 days; `h` looks 30 or 90 days ahead instead.
+day, over the next 14 days; `h` looks 30 or 90 days ahead instead. `D`
+closes the highlighted event with a report of what happened.
 
 The list is short by nature (at most `EVENT_LIMIT` events), so it is read
 in one query, not paged; the rows are drawn in the same worker.
@@ -24,6 +25,7 @@ from crm_tui import clock
 from crm_tui.formatting import list_date
 from crm_tui.i18n import language, register, t
 from crm_tui.screens.base import CrmScreen
+from crm_tui.screens.close_event_dialog import open_close_event
 from crm_tui.screens.navigation import open_interaction
 from crm_tui.services.errors import CrmError
 from crm_tui.services.events import DayGroup, upcoming_events
@@ -161,6 +163,7 @@ class EventsScreen(CrmScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh", "ui.key.refresh", id="refresh"),
         Binding("h", "next_horizon", "ui.events_list.key.horizon", id="horizon"),
+        Binding("D", "close_event", "ui.close_event.key.open", id="close_event"),
     ]
 
     def __init__(self) -> None:
@@ -217,6 +220,11 @@ class EventsScreen(CrmScreen[None]):
         self.query_one("#list-heading", Label).update(safe.plain_line(self._heading()))
         if self.is_ready:
             self.load_data(first=False)
+
+    def action_close_event(self) -> None:
+        record = self.agenda.record_at_cursor()
+        if record is not None:
+            open_close_event(self, record)
 
     @on(EventAgenda.Opened)
     def _open(self, event: EventAgenda.Opened) -> None:

@@ -1,7 +1,11 @@
 """The detail of one interaction: every field, its contact (with a
 credit-hold warning that reads without colour too) and its opportunity, its
-comments and reports, its history as sentences, and what can be done with
-it: change its status (the triage keys), edit, delete, export.
+history (comments and reports among the events, newest first: the
+activity feed), and what can be done with it: change its status (the
+triage keys), comment, edit, delete, export.
+
+Tab moves the keyboard between the fields and the feed; the feed has its
+own keys (show more, attachments, delete a comment, older entries).
 
 Opened with a record (from a list) it paints the record at once and then
 reads everything fresh; opened with an id (a screen pop) it reads first.
@@ -11,7 +15,7 @@ shows a message instead of the fields.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -29,27 +33,21 @@ from crm_tui.formatting import detail_datetime, stage_label, textual_colour
 from crm_tui.i18n import language, register, t
 from crm_tui.screens import navigation
 from crm_tui.screens.base import CrmScreen
+from crm_tui.screens.comment_dialog import interaction_comment_title, open_comment_box
 from crm_tui.screens.interaction_actions import confirm_delete, start_edit
 from crm_tui.screens.triage import STATUS_BINDINGS, TriageHooks, change_status, undo
-from crm_tui.services.comments import CommentRecord, list_comments
+from crm_tui.services.comments import CommentRecord, CommentTarget
 from crm_tui.services.contacts import get_contact_by_id, get_opportunity_by_id
 from crm_tui.services.errors import CrmError, NotFound
-from crm_tui.services.history import list_history
 from crm_tui.services.listing import get_interaction
 from crm_tui.services.queue import TriageUndo
-from crm_tui.services.records import (
-    ContactRecord,
-    HistoryRecord,
-    InteractionRecord,
-    OpportunityRecord,
-)
+from crm_tui.services.records import ContactRecord, InteractionRecord, OpportunityRecord
 from crm_tui.services.users import find_user
 from crm_tui.services.vocab import DIRECTION, KIND, OUTCOME, PRIORITY, STATUS
 from crm_tui.widgets import safe
+from crm_tui.widgets.activity_feed import ActivityFeed, FeedTarget, comment_option_id
 from crm_tui.widgets.background import run_db
-from crm_tui.widgets.comments_list import CommentsList
 from crm_tui.widgets.field_grid import Field, FieldGrid
-from crm_tui.widgets.history_list import HistoryList
 from crm_tui.widgets.interaction_table import type_parts
 
 register(
@@ -57,20 +55,23 @@ register(
         "ui.detail.section.fields": ("Interaction", "Interacción"),
         "ui.detail.section.contact": ("Contact", "Cliente"),
         "ui.detail.section.opportunity": ("Opportunity", "Oportunidad"),
-        "ui.detail.section.comments": ("Comments and reports", "Comentarios y reportes"),
+        "ui.detail.section.history": ("History", "Historial"),
         "ui.detail.section.only_comments": (
-            "Comments only (reports hidden)",
-            "Solo comentarios (reportes ocultos)",
+            "History · only comments",
+            "Historial · solo comentarios",
         ),
-        "ui.detail.section.history": ("History, newest first", "Historial, lo último primero"),
         "ui.detail.hint.contact": ("{shortcut}: open the contact", "{shortcut}: abrir el cliente"),
         "ui.detail.hint.opportunity": (
             "{shortcut}: open the opportunity",
             "{shortcut}: abrir la oportunidad",
         ),
-        "ui.detail.hint.comments": (
-            "{only}: only comments · {more}: more",
-            "{only}: solo comentarios · {more}: más",
+        "ui.detail.hint.history": (
+            "{comment}: comment · {only}: only comments",
+            "{comment}: comentar · {only}: solo comentarios",
+        ),
+        "ui.detail.hint.only_comments": (
+            "{comment}: comment · {only}: all",
+            "{comment}: comentar · {only}: todo",
         ),
         "ui.detail.no_opportunity": (
             "Not linked to an opportunity",
@@ -108,8 +109,8 @@ register(
         "ui.detail.key.export": ("Export", "Exportar"),
         "ui.detail.key.opportunity": ("Open the opportunity", "Abrir la oportunidad"),
         "ui.detail.key.contact": ("Open the contact", "Abrir el cliente"),
+        "ui.detail.key.comment": ("Comment", "Comentar"),
         "ui.detail.key.only_comments": ("Only comments", "Solo comentarios"),
-        "ui.detail.key.more": ("Show more / less", "Mostrar más / menos"),
         "ui.detail.key.back": ("Back", "Volver"),
         "ui.detail.key.scroll_down": ("Scroll down", "Bajar"),
         "ui.detail.key.scroll_up": ("Scroll up", "Subir"),
@@ -117,10 +118,6 @@ register(
 )
 
 EMPTY = "—"
-
-# The newest this many of each are shown; the lists say when there are more.
-COMMENTS_SHOWN = 200
-HISTORY_SHOWN = 100
 
 # From this many columns the sections sit in two columns.
 WIDE_FROM = 110
@@ -261,41 +258,16 @@ class DetailData:
     record: InteractionRecord
     contact: ContactRecord
     opportunity: OpportunityRecord | None
-    comments: tuple[CommentRecord, ...]
-    older_comments: bool
-    history: tuple[HistoryRecord, ...]
-    older_history: bool
-    names: dict[str, str]  # username -> display name, for everyone the screen names
+    names: dict[str, str]  # username -> display name, for the contact's owner
 
 
-def read_comments(
-    interaction_id: int, *, only_comments: bool
-) -> tuple[tuple[CommentRecord, ...], bool]:
-    """The newest COMMENTS_SHOWN, oldest first, and whether there are older ones."""
-    comments = list_comments(interaction_id, only_comments=only_comments, limit=COMMENTS_SHOWN + 1)
-    return tuple(comments[-COMMENTS_SHOWN:]), len(comments) > COMMENTS_SHOWN
+def owner_names(contact: ContactRecord) -> dict[str, str]:
+    """The display name of the contact's owner, by username."""
+    owner = find_user(contact.owner) if contact.owner else None
+    return {owner.username: owner.display_name} if owner is not None else {}
 
 
-def _usernames(events: Iterable[HistoryRecord], contact: ContactRecord) -> set[str]:
-    """Everyone the history and the contact card name by username."""
-    found = {contact.owner} if contact.owner else set()
-    for event in events:
-        if event.actor:
-            found.add(event.actor)
-        for side in ("from", "to"):
-            value = event.details.get(side)
-            if event.action.startswith("assignment_") and isinstance(value, str) and value:
-                found.add(value)
-    return found
-
-
-def display_names(usernames: Iterable[str]) -> dict[str, str]:
-    """Display names by username (a handful of people per interaction)."""
-    users = (find_user(name) for name in set(usernames))
-    return {user.username: user.display_name for user in users if user is not None}
-
-
-def read_detail(interaction_id: int, *, only_comments: bool) -> DetailData | None:
+def read_detail(interaction_id: int) -> DetailData | None:
     """Everything the screen shows (queries: run it in a worker); None when
     there is no such interaction."""
     try:
@@ -306,17 +278,8 @@ def read_detail(interaction_id: int, *, only_comments: bool) -> DetailData | Non
     opportunity = (
         get_opportunity_by_id(record.opportunity_id) if record.opportunity_id is not None else None
     )
-    comments, older_comments = read_comments(record.id, only_comments=only_comments)
-    events = list_history(interaction_id=record.id, limit=HISTORY_SHOWN + 1)
     return DetailData(
-        record=record,
-        contact=contact,
-        opportunity=opportunity,
-        comments=comments,
-        older_comments=older_comments,
-        history=tuple(events[:HISTORY_SHOWN]),
-        older_history=len(events) > HISTORY_SHOWN,
-        names=display_names(_usernames(events, contact)),
+        record=record, contact=contact, opportunity=opportunity, names=owner_names(contact)
     )
 
 
@@ -331,8 +294,8 @@ RECORD_ACTIONS = frozenset(
         "export",
         "open_contact",
         "open_opportunity",
+        "comment",
         "toggle_only_comments",
-        "toggle_more",
     }
 )
 
@@ -378,8 +341,8 @@ class InteractionDetailScreen(CrmScreen[None]):
     InteractionDetailScreen #detail-main, InteractionDetailScreen #detail-side {
         height: auto;
     }
-    /* Wide enough for two columns: the fields on the left; the contact,
-       comments and history beside them, in view without scrolling. */
+    /* Wide enough for two columns: the fields on the left; the contact
+       and the history beside them, in view without scrolling. */
     InteractionDetailScreen.-wide #detail-sections {
         layout: horizontal;
     }
@@ -401,6 +364,10 @@ class InteractionDetailScreen(CrmScreen[None]):
         color: $text-muted;
         text-style: italic;
     }
+    /* As tall as its entries: the body scrolls, not the feed. */
+    InteractionDetailScreen #detail-feed {
+        max-height: initial;
+    }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -409,10 +376,10 @@ class InteractionDetailScreen(CrmScreen[None]):
         Binding("e", "edit", "ui.detail.key.edit", id="edit"),
         Binding("delete", "delete", "ui.detail.key.delete", id="delete"),
         Binding("x", "export", "ui.detail.key.export", id="export"),
+        Binding("c", "comment", "ui.detail.key.comment", id="comment"),
         Binding("O", "open_opportunity", "ui.detail.key.opportunity", id="open_opportunity"),
         Binding("C", "open_contact", "ui.detail.key.contact", id="open_contact"),
         Binding("v", "toggle_only_comments", "ui.detail.key.only_comments", id="only_comments"),
-        Binding("m", "toggle_more", "ui.detail.key.more", id="show_more"),
         Binding("r", "refresh", "ui.key.refresh", show=False, id="refresh"),
         Binding("j", "scroll_body(1)", "ui.detail.key.scroll_down", show=False, id="scroll_down"),
         Binding("k", "scroll_body(-1)", "ui.detail.key.scroll_up", show=False, id="scroll_up"),
@@ -431,7 +398,6 @@ class InteractionDetailScreen(CrmScreen[None]):
             self.record, self.interaction_id = interaction, interaction.id
         else:
             self.interaction_id = interaction
-        self.only_comments = False
         self._undo: TriageUndo | None = None
 
     # -- building ----------------------------------------------------------------------
@@ -466,10 +432,10 @@ class InteractionDetailScreen(CrmScreen[None]):
                         detail_fields(record, lang, now) if record else (), id="detail-fields"
                     )
                 with Vertical(id="detail-side"):
-                    yield from self._compose_side(lang, loading)
+                    yield from self._compose_side()
         yield Footer()
 
-    def _compose_side(self, lang: str, loading: Content) -> ComposeResult:
+    def _compose_side(self) -> ComposeResult:
         """What the interaction hangs from and what was said and done about it."""
         contact_hint = t("ui.detail.hint.contact", shortcut=self._key_of("open_contact"))
         yield Static(
@@ -479,13 +445,11 @@ class InteractionDetailScreen(CrmScreen[None]):
         yield Static(id="detail-opportunity-heading", classes="section-heading")
         yield Static(id="detail-no-opportunity", classes="section-note")
         yield FieldGrid(id="detail-opportunity")
-        yield Static(id="detail-comments-heading", classes="section-heading")
-        yield CommentsList(more_key=self._key_of("show_more"), lang=lang, id="detail-comments")
-        yield Static(self._heading("ui.detail.section.history"), classes="section-heading")
-        yield HistoryList(loading, id="detail-history")
+        yield Static(id="detail-feed-heading", classes="section-heading")
+        yield ActivityFeed(FeedTarget(interaction_id=self.interaction_id), id="detail-feed")
 
     def on_mount(self) -> None:
-        self._show_comments_heading()
+        self._show_feed_heading()
         self._show_opportunity_heading()
 
     @property
@@ -494,14 +458,19 @@ class InteractionDetailScreen(CrmScreen[None]):
 
     # -- reading -------------------------------------------------------------------------
 
+    @property
+    def feed(self) -> ActivityFeed:
+        return self.query_one(ActivityFeed)
+
     def load_data(self, *, first: bool) -> None:
         run_db(
             self,
-            partial(read_detail, self.interaction_id, only_comments=self.only_comments),
+            partial(read_detail, self.interaction_id),
             done=self._show_data,
             failed=self._read_failed,
             group="interaction-detail",
         )
+        self.feed.reload()
 
     def _read_failed(self, _error: CrmError | DatabaseError, reason: str) -> None:
         if self.record is None:
@@ -514,7 +483,6 @@ class InteractionDetailScreen(CrmScreen[None]):
         if data is None:
             self._show_missing()
             return
-        lang, now = language(), clock.now()
         self._show_record(data.record)
         contact = data.contact
         banner = self.query_one("#detail-credit-hold", Static)
@@ -526,10 +494,6 @@ class InteractionDetailScreen(CrmScreen[None]):
             opportunity_fields(opportunity) if opportunity else ()
         )
         self._show_opportunity_heading()
-        self.comments.show(data.comments, older=data.older_comments, now=now)
-        self.query_one(HistoryList).show(
-            data.history, data.names, older=data.older_history, lang=lang, now=now
-        )
 
     def _show_record(self, record: InteractionRecord) -> None:
         """The interaction's own fields (after a read, a triage action, an edit)."""
@@ -550,18 +514,15 @@ class InteractionDetailScreen(CrmScreen[None]):
         note.update(Content(t("ui.detail.no_opportunity")))
         note.display = self.record is not None and not linked
 
-    def _show_comments_heading(self) -> None:
-        title = (
-            "ui.detail.section.only_comments"
-            if self.only_comments
-            else "ui.detail.section.comments"
-        )
+    def _show_feed_heading(self) -> None:
+        only = self.feed.only_comments
         hint = t(
-            "ui.detail.hint.comments",
+            "ui.detail.hint.only_comments" if only else "ui.detail.hint.history",
+            comment=self._key_of("comment"),
             only=self._key_of("only_comments"),
-            more=self._key_of("show_more"),
         )
-        self.query_one("#detail-comments-heading", Static).update(self._heading(title, hint))
+        title = "ui.detail.section.only_comments" if only else "ui.detail.section.history"
+        self.query_one("#detail-feed-heading", Static).update(self._heading(title, hint))
 
     def _show_missing(self) -> None:
         self._show_problem(t("ui.detail.missing", id=self.interaction_id))
@@ -577,10 +538,6 @@ class InteractionDetailScreen(CrmScreen[None]):
         self.query_one("#detail-problem", Static).update(safe.plain(message))
         self.add_class("-missing")
         self.refresh_bindings()
-
-    @property
-    def comments(self) -> CommentsList:
-        return self.query_one(CommentsList)
 
     # -- keys ----------------------------------------------------------------------------
 
@@ -650,18 +607,20 @@ class InteractionDetailScreen(CrmScreen[None]):
         if self.record is not None:
             navigation.open_contact(self.app, self.record.contact_code)
 
-    def action_toggle_only_comments(self) -> None:
-        self.only_comments = not self.only_comments
-        self._show_comments_heading()
-        run_db(
-            self,
-            partial(read_comments, self.interaction_id, only_comments=self.only_comments),
-            done=lambda found: self.comments.show(found[0], older=found[1], now=clock.now()),
-            group="interaction-detail-comments",
-        )
+    def action_comment(self) -> None:
+        if self.record is not None:
+            target = CommentTarget(interaction_id=self.record.id)
+            title = interaction_comment_title(self.record)
+            open_comment_box(self, target, title, self._posted)
 
-    def action_toggle_more(self) -> None:
-        self.comments.expanded = not self.comments.expanded
+    def _posted(self, comment: CommentRecord) -> None:
+        """The new comment at the top of the feed, highlighted."""
+        self.feed.reload(highlight=comment_option_id(comment))
+        self.feed.focus()
+
+    def action_toggle_only_comments(self) -> None:
+        self.feed.only_comments = not self.feed.only_comments
+        self._show_feed_heading()
 
     def action_refresh(self) -> None:
         self.load_data(first=False)

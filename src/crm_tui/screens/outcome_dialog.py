@@ -17,7 +17,7 @@ from crm_tui.i18n import language, register, t
 from crm_tui.screens.triage import LoggedOutcome, item_name
 from crm_tui.services.errors import FieldError
 from crm_tui.services.records import InteractionRecord
-from crm_tui.services.text import NOTE_LIMIT, check_length, clean_text
+from crm_tui.services.text import COMMENT_LIMIT, check_length, clean_text
 from crm_tui.services.vocab import OUTCOME
 from crm_tui.ui_text import localise_bindings
 from crm_tui.widgets import safe
@@ -134,7 +134,8 @@ class OutcomeDialog(ModalScreen[LoggedOutcome | None]):
         outcome = OUTCOME.codes[index if index is not None else 0]
         note = clean_text(self.query_one("#outcome-note", TextArea).text).strip()
         errors: list[FieldError] = []
-        check_length("note", note, NOTE_LIMIT, errors)
+        # The note is kept as a report, a comment: the comment limit applies.
+        check_length("note", note, COMMENT_LIMIT, errors)
         self.query_one("#outcome-note-field", FormField).show_errors(
             [error.message() for error in errors]
         )

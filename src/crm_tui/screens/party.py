@@ -1,6 +1,7 @@
 """What an opportunity's timeline and a contact's screen share: a header
-about the party (opportunity or contact) over its interactions, and the
-same keys to create, edit, delete, open and refresh them.
+about the party (opportunity or contact) over its interactions, the same
+keys to create, edit, delete, open and refresh them, and `H` for all the
+party's history.
 
 The party is looked up by code in a worker; the list is scoped to the
 code the database answered with, so it never loads before the party is
@@ -16,6 +17,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from peewee import DatabaseError
 from textual import on
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 from textual.widgets import Input
 
 from crm_tui.i18n import register, t
@@ -34,6 +36,7 @@ register(
         "ui.party.key.new": ("New", "Nueva"),
         "ui.party.key.edit": ("Edit", "Editar"),
         "ui.party.key.delete": ("Delete", "Borrar"),
+        "ui.party.key.all_history": ("All history", "Todo el historial"),
         "ui.party.interactions": ("Interactions", "Interacciones"),
         "ui.party.nothing_selected": (
             "Select an interaction first",
@@ -54,6 +57,7 @@ class PartyScreen(CrmScreen[None], Generic[PartyT]):
         Binding("n", "new", "ui.party.key.new", id="new"),
         Binding("e", "edit", "ui.party.key.edit", id="edit"),
         Binding("delete", "delete", "ui.party.key.delete", key_display="del", id="delete"),
+        Binding("H", "all_history", "ui.party.key.all_history", id="all_history"),
         # The list's own `r` reloads only the list; this one reloads the
         # whole screen, so it comes first (but never takes an `r` typed
         # into a text box: see check_action).
@@ -86,6 +90,10 @@ class PartyScreen(CrmScreen[None], Generic[PartyT]):
 
     def new_for(self, party: PartyT) -> tuple[str, str | None]:
         """(contact code, opportunity code) of a new interaction."""
+        raise NotImplementedError
+
+    def all_history(self, party: PartyT) -> Screen[None]:
+        """The screen of all the party's history (`H`)."""
         raise NotImplementedError
 
     def load_more(self) -> None:
@@ -134,6 +142,10 @@ class PartyScreen(CrmScreen[None], Generic[PartyT]):
     def action_refresh(self) -> None:
         if self.is_ready:
             self.load_data(first=False)
+
+    def action_all_history(self) -> None:
+        if self.party is not None:
+            self.app.push_screen(self.all_history(self.party))
 
     def action_new(self) -> None:
         if self.party is None:

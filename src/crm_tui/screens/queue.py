@@ -8,10 +8,15 @@ written in a worker. When the write is done, an item that left the queue
 (snoozed, status changed) shows its new state in place. Every change is
 pushed on an undo stack: `u` undoes the latest, pressed again the one
 before.
+
+`P` takes the next item of the shared pool (the oldest-due unassigned
+pending one): it becomes the actor's and shows in its place, under the
+cursor.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import ClassVar
@@ -30,13 +35,17 @@ from crm_tui.formatting import list_date, preview
 from crm_tui.i18n import register, t
 from crm_tui.screens import triage
 from crm_tui.screens.base import CrmScreen
+from crm_tui.screens.comment_dialog import interaction_comment_title, open_comment_box
 from crm_tui.screens.navigation import open_interaction
+from crm_tui.services.comments import CommentTarget
 from crm_tui.services.errors import Conflict, CrmError, NotFound
+from crm_tui.services.pool import claim_next
 from crm_tui.services.queue import QueueCursor, TriageUndo, is_overdue, list_queue
 from crm_tui.services.records import InteractionRecord
 from crm_tui.services.text import clean_text
 from crm_tui.services.vocab import PRIORITY
 from crm_tui.widgets import safe
+from crm_tui.widgets.background import run_db
 from crm_tui.widgets.interaction_table import (
     CONTACT_COLUMN,
     PAGE_SIZE,
@@ -70,6 +79,13 @@ register(
         "ui.queue.key.outcome": ("Log outcome", "Resultado"),
         "ui.queue.key.undo": ("Undo", "Deshacer"),
         "ui.queue.key.refresh": ("Refresh", "Actualizar"),
+        "ui.queue.key.comment": ("Comment", "Comentar"),
+        "ui.queue.key.claim": ("Take from the pool", "Tomar de la bolsa"),
+        "ui.queue.claimed": ("Taken from the pool: {item}", "Tomado de la bolsa: {item}"),
+        "ui.queue.pool_empty": (
+            "The shared pool is empty: nothing to take.",
+            "La bolsa común está vacía: no hay nada que tomar.",
+        ),
     }
 )
 
@@ -184,7 +200,9 @@ class QueueScreen(CrmScreen[None]):
         Binding("a", "reassign", "ui.queue.key.reassign", show=False, id="reassign"),
         Binding("o", "log_outcome", "ui.queue.key.outcome", id="log_outcome"),
         Binding(UNDO_KEY, "undo", "ui.queue.key.undo", id="undo"),
+        Binding("c", "comment", "ui.queue.key.comment", show=False, id="comment"),
         Binding("r", "refresh", "ui.queue.key.refresh", show=False, id="refresh"),
+        Binding("P", "claim", "ui.queue.key.claim", show=False, id="claim"),
     ]
 
     def __init__(self) -> None:
@@ -328,7 +346,7 @@ class QueueScreen(CrmScreen[None]):
 
     def action_snooze(self, hours: int) -> None:
         if record := self._target():
-            triage.snooze_by(self, record, timedelta(hours=hours), self._done, self._hooks(record))
+            triage.snooze(self, record, self._done, self._hooks(record), by=timedelta(hours=hours))
 
     def action_snooze_to(self) -> None:
         if record := self._target():
@@ -341,6 +359,19 @@ class QueueScreen(CrmScreen[None]):
     def action_log_outcome(self) -> None:
         if record := self._target():
             triage.ask_outcome(self, record, self._done, self._hooks(record))
+
+    def action_comment(self) -> None:
+        record = self.table.record_at_cursor()
+        if record is None:
+            return
+        # A comment changes nothing the queue shows: no reload, the
+        # cursor stays where it is.
+        open_comment_box(
+            self,
+            CommentTarget(interaction_id=record.id),
+            interaction_comment_title(record),
+            lambda _comment: self.caught_up(),
+        )
 
     def action_undo(self) -> None:
         if not self._undo:
@@ -377,7 +408,7 @@ class QueueScreen(CrmScreen[None]):
         # An older change to the same item left it as this undo found it;
         # only the version moved on (the undo is an edit too).
         self._undo = [
-            TriageUndo(older.before, restored.version)
+            replace(older, after_version=restored.version)
             if older.before.id == record_id and older.after_version == change.before.version
             else older
             for older in self._undo
@@ -389,6 +420,23 @@ class QueueScreen(CrmScreen[None]):
             # It had left the queue: back in its place in due order.
             self._focus_after_load = record_id
             self.table.reload()
+
+    def action_claim(self) -> None:
+        """Take the next item of the shared pool: it joins the queue in its
+        place by due time, with the cursor on it."""
+        actor = self.actor
+        # Not exclusive: each key press claims an item, and each is shown.
+        run_db(self, lambda: claim_next(actor), done=self._claimed, group="claim", exclusive=False)
+
+    def _claimed(self, record: InteractionRecord | None) -> None:
+        if record is None:
+            safe.notify(self.app, t("ui.queue.pool_empty"))
+            return
+        self.crm.data_changed()
+        self.caught_up()
+        safe.notify(self.app, t("ui.queue.claimed", item=triage.item_name(record)))
+        self._focus_after_load = record.id
+        self.table.reload()
 
     def action_refresh(self) -> None:
         self.table.reload()

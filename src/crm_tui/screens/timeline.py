@@ -1,6 +1,7 @@
 """One opportunity: a header with the opportunity and its contact, its
 interactions newest first (search `/`, filters `f`), and its upcoming
-events on the right.
+events on the right. `c` comments on the opportunity; `H` opens all its
+history; `D` on an upcoming event closes it with a report.
 
 The events panel needs room the list's columns want at 80 columns, so
 below `PANEL_MIN_WIDTH` it starts hidden; `E` shows or hides it at any
@@ -17,12 +18,16 @@ from peewee import DatabaseError
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from crm_tui import clock
 from crm_tui.i18n import language, register, t
+from crm_tui.screens.close_event_dialog import open_close_event
+from crm_tui.screens.comment_dialog import open_comment_box, opportunity_comment_title
 from crm_tui.screens.navigation import open_contact, open_interaction
 from crm_tui.screens.party import PartyScreen
+from crm_tui.services.comments import CommentTarget
 from crm_tui.services.contacts import get_contact_by_id, get_opportunity
 from crm_tui.services.errors import CrmError
 from crm_tui.services.events import opportunity_upcoming
@@ -42,6 +47,7 @@ register(
     {
         "ui.timeline.key.contact": ("Open the contact", "Abrir el cliente"),
         "ui.timeline.key.upcoming": ("Upcoming events", "Próximos eventos"),
+        "ui.timeline.key.comment": ("Comment", "Comentar"),
     }
 )
 
@@ -68,6 +74,7 @@ class TimelineScreen(PartyScreen[TimelineParty]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("C", "open_contact", "ui.timeline.key.contact", id="open_contact"),
         Binding("E", "toggle_upcoming", "ui.timeline.key.upcoming", id="toggle_upcoming"),
+        Binding("c", "comment", "ui.timeline.key.comment", id="comment"),
     ]
 
     kind = "opportunity"
@@ -107,6 +114,21 @@ class TimelineScreen(PartyScreen[TimelineParty]):
     def new_for(self, party: TimelineParty) -> tuple[str, str | None]:
         return party.opportunity.contact_code, party.opportunity.code
 
+    def all_history(self, party: TimelineParty) -> Screen[None]:
+        # Imported when asked for, as `navigation` imports screens.
+        from crm_tui.screens.activity import ActivityScreen
+
+        return ActivityScreen(opportunity=party.opportunity)
+
+    # -- comments ------------------------------------------------------------------
+
+    def action_comment(self) -> None:
+        if self.party is not None:
+            opportunity = self.party.opportunity
+            target = CommentTarget(opportunity_id=opportunity.id)
+            title = opportunity_comment_title(opportunity)
+            open_comment_box(self, target, title, lambda _comment: self.refresh_if_stale())
+
     # -- upcoming events -----------------------------------------------------------
 
     def load_more(self) -> None:
@@ -128,6 +150,10 @@ class TimelineScreen(PartyScreen[TimelineParty]):
     @on(UpcomingPanel.Opened)
     def _open_event(self, event: UpcomingPanel.Opened) -> None:
         open_interaction(self.app, event.record)
+
+    @on(UpcomingPanel.CloseRequested)
+    def _close_event(self, event: UpcomingPanel.CloseRequested) -> None:
+        open_close_event(self, event.record)
 
     def selected_record(self) -> InteractionRecord | None:
         if self.panel.has_focus_within:

@@ -103,12 +103,13 @@ class LoggedOutcome:
     note: str
 
 
-STATUS_KEYS = (("p", "pending"), ("w", "in_progress"), ("d", "done"), ("c", "cancelled"))
+# `X` for cancelled: `c` is "comment" on every screen that triages.
+STATUS_KEYS = (("p", "pending"), ("w", "in_progress"), ("d", "done"), ("X", "cancelled"))
 
 
 def status_bindings(*, in_footer: Collection[str] = STATUS.codes) -> list[BindingType]:
     """The status keys of the app's key map (`p` pending, `w` in progress,
-    `d` done, `c` cancelled) for a screen that triages: it defines
+    `d` done, `X` cancelled) for a screen that triages: it defines
     `action_set_status(status)`. `in_footer`: the statuses whose key the
     footer shows (all are in help and the command palette)."""
     return [
@@ -162,39 +163,22 @@ def change_status(
     )
 
 
-def snooze_by(
+def snooze(
     screen: Screen[Any],
     record: InteractionRecord,
-    delta: timedelta,
     on_done: TriageDone,
     hooks: TriageHooks = NO_HOOKS,
+    *,
+    by: timedelta | None = None,
+    until: datetime | None = None,
 ) -> None:
-    """Due `delta` later (counted from now when it is already overdue)."""
+    """Due `by` later (counted from now when it is already overdue), or at
+    `until`."""
     _apply(
         screen,
         record,
         lambda actor: queue.snooze(
-            record.id, actor=actor, by=delta, expected_version=record.version
-        ),
-        _snoozed(record),
-        on_done=on_done,
-        hooks=hooks,
-    )
-
-
-def snooze_until(
-    screen: Screen[Any],
-    record: InteractionRecord,
-    until: datetime,
-    on_done: TriageDone,
-    hooks: TriageHooks = NO_HOOKS,
-) -> None:
-    """Due at `until`."""
-    _apply(
-        screen,
-        record,
-        lambda actor: queue.snooze(
-            record.id, actor=actor, until=until, expected_version=record.version
+            record.id, actor=actor, by=by, until=until, expected_version=record.version
         ),
         _snoozed(record),
         on_done=on_done,
@@ -235,8 +219,8 @@ def log_outcome(
     on_done: TriageDone,
     hooks: TriageHooks = NO_HOOKS,
 ) -> None:
-    """Record what happened (a call outcome and a note added to the
-    item's note) and mark it done."""
+    """Record what happened (a call outcome, and the note as a report on
+    the item) and mark it done; its undo also takes the report back."""
     label = OUTCOME.label(logged.outcome, language())
     _apply(
         screen,
@@ -288,7 +272,7 @@ def ask_snooze(
 
     def chosen(until: datetime | None) -> None:
         if until is not None:
-            snooze_until(screen, record, until, on_done, hooks)
+            snooze(screen, record, on_done, hooks, until=until)
 
     screen.app.push_screen(SnoozeDialog(record), chosen)
 
@@ -343,7 +327,7 @@ def _crm(screen: Screen[Any]) -> CrmApp:
 def _apply(
     screen: Screen[Any],
     record: InteractionRecord,
-    change: Callable[[UserRecord], InteractionRecord],
+    change: Callable[[UserRecord], InteractionRecord | queue.OutcomeLogged],
     describe: Callable[[InteractionRecord], str],
     *,
     on_done: TriageDone,
@@ -352,13 +336,18 @@ def _apply(
     actor = _crm(screen).actor
     assert actor is not None, "triage needs the database open"
 
-    def done(after: InteractionRecord) -> None:
+    def done(result: InteractionRecord | queue.OutcomeLogged) -> None:
+        after, report_id = (
+            (result.record, result.report_id)
+            if isinstance(result, queue.OutcomeLogged)
+            else (result, None)
+        )
         _crm(screen).data_changed()
         message = describe(after)
         if hooks.undo_key:
             message = f"{message}\n{t('ui.triage.undo_hint', undo_key=hooks.undo_key)}"
         safe.notify(screen.app, message)
-        on_done(after, TriageUndo(before=record, after_version=after.version))
+        on_done(after, TriageUndo(before=record, after_version=after.version, report_id=report_id))
 
     def failed(error: CrmError | DatabaseError, reason: str) -> None:
         changed = isinstance(error, Conflict | NotFound)

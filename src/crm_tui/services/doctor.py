@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from crm_tui.services.errors import StoreError
 from crm_tui.store import schema
 from crm_tui.store.db import Target, connect, engine_of
 from crm_tui.store.migrations import LATEST, current_version
-from crm_tui.store.models import ALL_MODELS
+from crm_tui.store.models import ALL_MODELS, Attachment
 
 register(
     {
@@ -35,6 +36,19 @@ register(
             "el historial es de solo añadir",
         ),
         "doctor.check.search": ("search index", "índice de búsqueda"),
+        "doctor.check.attachments": ("attached files", "archivos adjuntos"),
+        "doctor.attachments_missing": (
+            "{count:,} attached files are missing from {folder} (for example {sample}): "
+            "their comments show them but they cannot be opened",
+            "faltan {count:,} archivos adjuntos en {folder} (por ejemplo {sample}): "
+            "sus comentarios los muestran pero no se pueden abrir",
+        ),
+        "doctor.attachments_leftover": (
+            "{count:,} unfinished copies in {folder} (.incoming-*), left by an attachment "
+            "interrupted mid-copy; nothing refers to them and they can be deleted",
+            "{count:,} copias sin terminar en {folder} (.incoming-*), de un adjunto "
+            "interrumpido a mitad de copia; nada las usa y se pueden borrar",
+        ),
         "doctor.no_schema": (
             "this database has no crm-tui schema (is it another program's database?)",
             "esta base de datos no tiene el esquema de crm-tui (¿es de otro programa?)",
@@ -151,6 +165,8 @@ def diagnose(target: Target) -> DoctorReport:
     checks.append(Check("doctor.check.history_guard", _history_guard(db, engine)))
     if engine == "sqlite":
         checks.append(Check("doctor.check.search", _sqlite_search(db)))
+    checks.append(Check("doctor.check.attachments", _missing_attachments()))
+    warnings.extend(_leftover_copies())
     return _report(target, version, checks, warnings, row_counts())
 
 
@@ -301,3 +317,48 @@ def permission_warnings(target: Target) -> list[Finding]:
         if not mode & stat.S_IWGRP:
             warnings.append(Finding("doctor.not_group_writable", {"path": str(candidate)}))
     return warnings
+
+
+# An unfinished copy younger than this may be one being written right now.
+LEFTOVER_AGE_SECONDS = 3600
+
+
+def _missing_attachments() -> tuple[Finding, ...]:
+    """Attachment rows whose content is not in the store. Each distinct
+    content is looked up once; the rows come a page at a time."""
+    from crm_tui.services.attachments import attachments_root
+
+    root = attachments_root()
+    missing: list[str] = []
+    query = Attachment.select(Attachment.sha256, fn.MIN(Attachment.file_name)).group_by(
+        Attachment.sha256
+    )
+    for digest, name in query.tuples().iterator():
+        if not (root / digest[:2] / digest).is_file():
+            missing.append(name)
+    if not missing:
+        return ()
+    sample = ", ".join(missing[:3])
+    return (
+        Finding(
+            "doctor.attachments_missing",
+            {"count": len(missing), "folder": str(root), "sample": sample},
+        ),
+    )
+
+
+def _leftover_copies() -> list[Finding]:
+    from crm_tui.services.attachments import attachments_root
+
+    root = attachments_root()
+    if not root.is_dir():
+        return []
+    cutoff = time.time() - LEFTOVER_AGE_SECONDS
+    leftovers = [
+        path
+        for path in root.glob(".incoming-*")
+        if path.is_file() and path.stat().st_mtime < cutoff
+    ]
+    if not leftovers:
+        return []
+    return [Finding("doctor.attachments_leftover", {"count": len(leftovers), "folder": str(root)})]

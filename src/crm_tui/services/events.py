@@ -5,6 +5,9 @@ A user's events are those they are responsible for or created, so they are
 read from two indexes, (user_id, status, due_at, id) and (created_by_id,
 status, due_at, id), one keyset range per status on each, and merged. For a
 scheduled item the due time is its start.
+
+Closing an event writes what happened as a report on it and marks it done,
+in one transaction.
 """
 
 from __future__ import annotations
@@ -16,12 +19,26 @@ from itertools import groupby
 from peewee import Expression
 
 from crm_tui import clock
-from crm_tui.services.errors import NotFound
-from crm_tui.services.listing import select_records, to_records
+from crm_tui.i18n import register
+from crm_tui.services.comments import CommentTarget, add_comment, clean_body
+from crm_tui.services.errors import Conflict, FieldName, NotFound, ValidationError
+from crm_tui.services.interactions import edit_interaction
+from crm_tui.services.listing import get_interaction, select_records, to_records
 from crm_tui.services.queue import due_range, merge_by_due, user_id_of
-from crm_tui.services.records import InteractionRecord
+from crm_tui.services.records import InteractionRecord, UserRecord
 from crm_tui.services.vocab import OPEN_STATUSES
+from crm_tui.store.db import writes
 from crm_tui.store.models import Interaction, Opportunity
+
+register(
+    {
+        "field.report": ("report", "reporte"),
+        "error.event_not_open": (
+            "This event is closed already: someone got there first",
+            "Este evento ya está cerrado: alguien se adelantó",
+        ),
+    }
+)
 
 MAX_EVENTS = 1000
 
@@ -95,3 +112,28 @@ def opportunity_upcoming(opportunity_code: str, *, limit: int = 20) -> list[Inte
         .limit(max(1, limit))
     )
     return to_records(query.tuples())
+
+
+@writes
+def close_event(
+    ref: str | int,
+    report: str,
+    *,
+    actor: UserRecord,
+    expected_version: int | None = None,
+) -> InteractionRecord:
+    """Mark the open event done and keep `report` (what happened) as a
+    report comment by `actor` on it, both or neither. With
+    `expected_version`, an edit made since it was read refuses (Conflict).
+    An empty report refuses: closing this way is about saying what
+    happened; a report over the comment limit is refused by `add_comment`."""
+    if not clean_body(report):
+        raise ValidationError.single("report", "error.required", field=FieldName("field.report"))
+    before = get_interaction(ref)
+    if before.status not in OPEN_STATUSES:
+        raise Conflict("error.event_not_open")
+    closed = edit_interaction(
+        before.id, {"status": "done"}, actor=actor, expected_version=expected_version
+    )
+    add_comment(CommentTarget(interaction_id=closed.id), report, actor=actor, kind="report")
+    return closed

@@ -5,7 +5,7 @@ are written together or not at all; the database refuses edits to it."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from peewee import JOIN
 
@@ -68,8 +68,11 @@ def list_history(
     opportunity_id: int | None = None,
     before_id: int | None = None,
     limit: int = 200,
+    exclude_actions: Collection[str] = (),
 ) -> list[HistoryRecord]:
-    """Newest first, paged by id; exactly one target must be given."""
+    """Newest first, paged by id; exactly one target must be given.
+    `exclude_actions`: events told some other way (a feed shows the
+    comment itself rather than its "comment added")."""
     query = HistoryEvent.select(
         HistoryEvent.id,
         HistoryEvent.at,
@@ -90,6 +93,8 @@ def list_history(
         raise ValueError("list_history needs a target")
     if before_id is not None:
         query = query.where(HistoryEvent.id < before_id)
+    if exclude_actions:
+        query = query.where(HistoryEvent.action.not_in(list(exclude_actions)))
     rows: Iterable[tuple] = query.order_by(HistoryEvent.id.desc()).limit(limit).tuples()
     return [
         HistoryRecord(

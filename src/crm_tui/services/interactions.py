@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from crm_tui import clock
+from crm_tui.i18n import language
 from crm_tui.services import history
 from crm_tui.services.dates import parse_when
 from crm_tui.services.errors import (
@@ -18,6 +19,7 @@ from crm_tui.services.errors import (
     ValidationError,
 )
 from crm_tui.services.listing import get_interaction
+from crm_tui.services.notifications import notify
 from crm_tui.services.records import InteractionRecord, UserRecord
 from crm_tui.services.text import (
     LINE_LIMIT,
@@ -327,7 +329,25 @@ def create_interaction(
         history.record(
             history.ASSIGNMENT_ADDED, details={"to": _username(values["user"])}, **common
         )
-    return get_interaction(new_id)
+    created = get_interaction(new_id)
+    if values["user"] is not None:
+        _notify_assignee(values["user"], created, actor_id=values["created_by"])
+    return created
+
+
+def _notify_assignee(user_id: int, record: InteractionRecord, *, actor_id: int) -> None:
+    """Tell `user_id` that `record` is now theirs, unless they gave it to
+    themselves."""
+    if user_id == actor_id:
+        return
+    notify(
+        user_id,
+        "assignment",
+        actor_id=actor_id,
+        interaction_id=record.id,
+        opportunity_id=record.opportunity_id,
+        text=record.subject or record.type.label(language()),
+    )
 
 
 def _username(user_id: int | None) -> str | None:
@@ -437,6 +457,8 @@ def edit_interaction(
         _write_tags(before.id, tags)
     after = get_interaction(before.id)
     _record_changes(before, after, actor)
+    if after.user != before.user and values["user"] is not None:
+        _notify_assignee(values["user"], after, actor_id=actor.id)
     return after
 
 

@@ -1,7 +1,7 @@
 """Notifications of a user: a mention, an assignment or a reminder, unread
 until the user marks it read. Each points at an interaction and maybe an
 opportunity by plain id (no foreign key): a notification outlives a deleted
-interaction and then simply has no target.
+interaction, and then says that its target is gone.
 
 Creating one records no history event: a notification is a consequence of
 a change that is already in the history (the comment that mentions, the
@@ -47,6 +47,8 @@ class NotificationRecord:
     opportunity_code: str | None  # its own opportunity, else the interaction's
     text: str
     read: bool
+    actor_name: str | None = None  # the display name of `actor`
+    target_deleted: bool = False  # it pointed at something that no longer exists
 
 
 Actor = User.alias("actor")
@@ -67,6 +69,9 @@ def _select() -> Any:
             fn.COALESCE(OwnOpportunity.code, TargetOpportunity.code),
             Notification.text,
             Notification.read_at,
+            Actor.display_name,
+            Notification.interaction,
+            Notification.opportunity,
         )
         .join(Actor, JOIN.LEFT_OUTER, on=(Notification.actor == Actor.id))
         .switch(Notification)
@@ -82,6 +87,11 @@ def _select() -> Any:
 
 
 def _record(row: tuple[Any, ...]) -> NotificationRecord:
+    stored_interaction, stored_opportunity = row[11], row[12]
+    if stored_interaction is not None:
+        deleted = row[5] is None
+    else:
+        deleted = stored_opportunity is not None and row[7] is None
     return NotificationRecord(
         id=row[0],
         uid=row[1],
@@ -93,6 +103,8 @@ def _record(row: tuple[Any, ...]) -> NotificationRecord:
         opportunity_code=row[7],
         text=row[8],
         read=row[9] is not None,
+        actor_name=row[10],
+        target_deleted=deleted,
     )
 
 
@@ -105,8 +117,10 @@ def notify(
     interaction_id: int | None = None,
     opportunity_id: int | None = None,
     text: str = "",
+    at: datetime | None = None,
 ) -> NotificationRecord:
-    """Tell `user_id` about something; `kind` is a code or either label."""
+    """Tell `user_id` about something; `kind` is a code or either label.
+    `at`: when (default now), for a caller that works to a given time."""
     errors: list[FieldError] = []
     try:
         kind = NOTIFICATION_KIND.parse(kind)
@@ -123,7 +137,7 @@ def notify(
         interaction=interaction_id,
         opportunity=opportunity_id,
         text=text,
-        created_at=clock.now(),
+        created_at=at or clock.now(),
     ).execute()
     return _record(_select().where(Notification.id == new_id).tuples().get())
 

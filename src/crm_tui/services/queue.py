@@ -19,6 +19,7 @@ is (due_at, priority rank, id).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from typing import Any
 from peewee import Case, Expression, Tuple
 
 from crm_tui import clock
+from crm_tui.services.comments import CommentTarget, add_comment, clean_body, delete_comment
 from crm_tui.services.dates import parse_when
 from crm_tui.services.errors import NotFound
 from crm_tui.services.interactions import edit_interaction
@@ -216,13 +218,13 @@ def typed_snooze_target(record: InteractionRecord, text: str, now: datetime) -> 
     return datetime.combine(parsed.value.date(), record.due_at.time())
 
 
-def _appended_note(note: str, addition: str) -> str:
-    """`addition` after `note`, a blank line between; an empty addition
-    leaves the note as it is."""
-    addition = addition.strip()
-    if not addition:
-        return note
-    return f"{note.rstrip()}\n\n{addition}" if note.strip() else addition
+@dataclass(frozen=True)
+class OutcomeLogged:
+    """An outcome logged: the item as it is now, and the report its note
+    became (None: there was no note)."""
+
+    record: InteractionRecord
+    report_id: int | None
 
 
 @writes
@@ -234,16 +236,20 @@ def log_outcome(
     actor: UserRecord,
     expected_version: int | None = None,
     close: bool = True,
-) -> InteractionRecord:
-    """Record how the call went (vocabulary OUTCOME) and what was said
-    (appended to the item's note), and mark it done when `close`: one
-    edit, one version, its history as any edit writes it. One transaction,
-    so the note it appends to is the note it replaces."""
-    record = get_interaction(ref)
-    changes: dict[str, Any] = {"outcome": outcome, "note": _appended_note(record.note, note)}
+) -> OutcomeLogged:
+    """Record how the call went (vocabulary OUTCOME) on the item, mark it
+    done when `close`, and keep what was said as a report by `actor` on it
+    (a comment of kind "report", none when the note is empty): one
+    transaction, so a refused report (too long) leaves the item as it was."""
+    changes: dict[str, Any] = {"outcome": outcome}
     if close:
         changes["status"] = "done"
-    return edit_interaction(record.id, changes, actor=actor, expected_version=expected_version)
+    after = edit_interaction(ref, changes, actor=actor, expected_version=expected_version)
+    report_id = None
+    if clean_body(note):
+        target = CommentTarget(interaction_id=after.id)
+        report_id = add_comment(target, note, actor=actor, kind="report").id
+    return OutcomeLogged(after, report_id)
 
 
 @dataclass(frozen=True)
@@ -254,6 +260,7 @@ class TriageUndo:
 
     before: InteractionRecord
     after_version: int
+    report_id: int | None = None  # the report an outcome wrote, deleted by the undo
 
 
 # What a triage action (status, snooze, reassign, outcome) may change.
@@ -265,15 +272,21 @@ TRIAGE_FIELDS = (
     "occurred_at",
     "follow_up_at",
     "outcome",
-    "note",
 )
 
 
+@writes
 def undo_triage(undo: TriageUndo, *, actor: UserRecord) -> InteractionRecord:
-    """Put back what the triage action changed, as an ordinary edit (history
-    is append-only: the action and its undo both stay in it). Conflict
-    (`error.stale`) when the item changed since the action."""
+    """Put back what the triage action changed, as an ordinary edit, and
+    delete the report it wrote (history is append-only: the action, the
+    report's deletion and the undo all stay in it). Conflict
+    (`error.stale`) when the item changed since the action, and then
+    nothing is undone. A report someone already deleted stays deleted."""
     changes = {name: getattr(undo.before, name) for name in TRIAGE_FIELDS}
-    return edit_interaction(
+    restored = edit_interaction(
         undo.before.id, changes, actor=actor, expected_version=undo.after_version
     )
+    if undo.report_id is not None:
+        with suppress(NotFound):
+            delete_comment(undo.report_id, actor=actor)
+    return restored

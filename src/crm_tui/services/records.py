@@ -153,3 +153,27 @@ class HistoryRecord:
     opportunity_id: int | None
     interaction_id: int | None
     details: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file copied into the attachment store (`services.attachments`),
+    ready to be linked to a comment. `file_name` is the name it was given,
+    kept only as data: the store names files by their SHA-256."""
+
+    sha256: str
+    size: int
+    file_name: str
+    media_type: str
+
+
+@dataclass(frozen=True)
+class AttachmentRecord:
+    id: int
+    uid: str
+    comment_id: int
+    file_name: str
+    size: int
+    sha256: str
+    media_type: str
+    created_at: datetime

@@ -1,26 +1,25 @@
-"""The history of one interaction as sentences a person reads: who did
-what, and when ("Luis Gómez changed the status from Pending to Done ·
-Mon 23 Nov 10:05").
+"""The history of an interaction, an opportunity or a contact as sentences
+a person reads: who did what ("Luis Gómez changed the status from Pending
+to Done").
 
 The events come from `services.history` (action codes and the details
 each one stores); `history_sentence` turns one into words, in the user's
-language, naming people by their display names. The list draws every line
-in one widget: two hundred events cost one Static, not two hundred.
+language, naming people by their display names; `history_line` adds which
+interaction it was about, for the feeds of an opportunity or a contact.
+Every action code has its own sentence: "other" is only for codes newer
+than this program.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
-from textual.content import Content
-from textual.widgets import Static
-
+from crm_tui.formatting import preview
 from crm_tui.i18n import register, t
 from crm_tui.services import history
 from crm_tui.services.records import HistoryRecord
 from crm_tui.services.vocab import DIRECTION, KIND, OUTCOME, PRIORITY, STATUS
-from crm_tui.widgets import safe
 from crm_tui.widgets.form_field import short_datetime
 
 register(
@@ -28,13 +27,29 @@ register(
         "ui.history.system": ("The system", "El sistema"),
         "ui.history.none": ("none", "ninguna"),
         "ui.history.and": (" and ", " y "),
-        "ui.history.empty": ("No changes recorded", "No hay cambios registrados"),
-        "ui.history.older": (
-            "Older changes are not shown",
-            "Los cambios más antiguos no se muestran",
-        ),
         "ui.history.created": ("{who} created the interaction", "{who} creó la interacción"),
         "ui.history.deleted": ("{who} deleted the interaction", "{who} borró la interacción"),
+        "ui.history.deleted_snapshot": (
+            "{who} deleted interaction {id}{what}",
+            "{who} borró la interacción {id}{what}",
+        ),
+        "ui.history.contact_created": (
+            "{who} created the contact {code} · {name}",
+            "{who} creó el cliente {code} · {name}",
+        ),
+        "ui.history.contact_created_plain": (
+            "{who} created the contact",
+            "{who} creó el cliente",
+        ),
+        "ui.history.opportunity_created": (
+            "{who} created the opportunity {code} · {title}",
+            "{who} creó la oportunidad {code} · {title}",
+        ),
+        "ui.history.opportunity_created_plain": (
+            "{who} created the opportunity",
+            "{who} creó la oportunidad",
+        ),
+        "ui.history.user_added": ("{who} added the user {user}", "{who} dio de alta a {user}"),
         "ui.history.edited": ("{who} changed {changes}", "{who} cambió {changes}"),
         "ui.history.edited_plain": ("{who} edited the interaction", "{who} editó la interacción"),
         "ui.history.from_to": ("{field} from {old} to {new}", "{field} de {old} a {new}"),
@@ -82,18 +97,44 @@ register(
         "ui.history.comment_added": ("{who} added a comment", "{who} añadió un comentario"),
         "ui.history.report_added": ("{who} added a report", "{who} añadió un reporte"),
         "ui.history.comment_deleted": ("{who} deleted a comment", "{who} borró un comentario"),
+        "ui.history.report_deleted": ("{who} deleted a report", "{who} borró un reporte"),
+        "ui.history.comment_deleted_by": (
+            "{who} deleted a comment by {author}: «{start}»",
+            "{who} borró un comentario de {author}: «{start}»",
+        ),
+        "ui.history.report_deleted_by": (
+            "{who} deleted a report by {author}: «{start}»",
+            "{who} borró un reporte de {author}: «{start}»",
+        ),
+        "ui.history.own_comment_deleted": (
+            "{who} deleted their comment: «{start}»",
+            "{who} borró su comentario: «{start}»",
+        ),
+        "ui.history.own_report_deleted": (
+            "{who} deleted their report: «{start}»",
+            "{who} borró su reporte: «{start}»",
+        ),
         "ui.history.campaign_scheduled": (
             "{who} scheduled it in a campaign",
             "{who} la programó en una campaña",
+        ),
+        "ui.history.campaign_scheduled_named": (
+            "{who} scheduled it in the campaign «{campaign}»",
+            "{who} la programó en la campaña «{campaign}»",
         ),
         "ui.history.email_campaign_sent": (
             "{who} sent it in an e-mail campaign",
             "{who} la envió en una campaña de correo",
         ),
+        "ui.history.email_campaign_sent_named": (
+            "{who} sent it in the e-mail campaign «{campaign}»",
+            "{who} la envió en la campaña de correo «{campaign}»",
+        ),
         "ui.history.imported": (
             "{who} imported it from {file}, line {line}",
             "{who} la importó de {file}, línea {line}",
         ),
+        "ui.history.imported_plain": ("{who} imported it", "{who} la importó"),
         "ui.history.other": ("{who}: {action}", "{who}: {action}"),
         # The fields an edit names, with the article each takes in Spanish.
         "ui.history.field.type": ("the type", "el tipo"),
@@ -116,6 +157,8 @@ register(
 )
 
 EMPTY = "—"
+# Quoted user text (a subject, the start of a comment) is cut to this.
+QUOTED_CELLS = 60
 
 # Fields whose old and new values an edit sentence quotes: short ones from
 # a vocabulary, dates and codes. Free text (subject, note) is only named.
@@ -130,81 +173,233 @@ _CODES = {"contact"}
 
 
 def history_sentence(
-    event: HistoryRecord, names: Mapping[str, str], lang: str, now: datetime
+    event: HistoryRecord,
+    names: Mapping[str, str],
+    lang: str,
+    now: datetime,
+    *,
+    type_labels: Mapping[str, str] | None = None,
 ) -> str:
     """One event as a sentence, without its time. `names` maps usernames
-    to display names (a name missing from it shows as the username)."""
+    to display names (a name missing from it shows as the username);
+    `type_labels` maps interaction type codes to their labels (a deleted
+    interaction's snapshot names its type by code)."""
+    said = _Said(event, names, lang, now, type_labels or {})
+    sentence = _SENTENCES.get(event.action)
+    if sentence is not None:
+        written = sentence(said)
+        if written is not None:
+            return written
+    plain = _PLAIN_KEYS.get(event.action)
+    if plain is not None:
+        return said.say(plain)
+    return said.say("ui.history.other", action=event.action)
 
-    def person(username: object) -> str:
+
+def history_line(
+    event: HistoryRecord,
+    names: Mapping[str, str],
+    lang: str,
+    now: datetime,
+    *,
+    name_interaction: bool,
+    type_labels: Mapping[str, str] | None = None,
+) -> str:
+    """`history_sentence`, led by the interaction it is about ("#123 · …")
+    when `name_interaction` (the feed of an opportunity or a contact). A
+    deletion names its interaction itself."""
+    sentence = history_sentence(event, names, lang, now, type_labels=type_labels)
+    about = event.interaction_id
+    if not name_interaction or about is None or event.action == history.INTERACTION_DELETED:
+        return sentence
+    return f"#{about} · {sentence}"
+
+
+class _Said:
+    """What every sentence is made from: the event, who did it, and how to
+    name people, types and dates in the reader's language."""
+
+    def __init__(
+        self,
+        event: HistoryRecord,
+        names: Mapping[str, str],
+        lang: str,
+        now: datetime,
+        type_labels: Mapping[str, str],
+    ) -> None:
+        self.event = event
+        self.details = event.details
+        self.names = names
+        self.lang = lang
+        self.now = now
+        self.type_labels = type_labels
+        actor = event.actor
+        self.who = names.get(actor, actor) if actor else t("ui.history.system", lang)
+
+    def say(self, key: str, **params: object) -> str:
+        """The sentence `key`, with who did it."""
+        return t(key, self.lang, who=self.who, **params)
+
+    def person(self, username: object) -> str:
+        """A display name; nobody is the shared pool."""
         if not username:
-            return t("ui.pool", lang)
-        return names.get(str(username), str(username))
+            return t("ui.pool", self.lang)
+        return self.names.get(str(username), str(username))
 
-    details = event.details
-    who = names.get(event.actor, event.actor) if event.actor else t("ui.history.system", lang)
-    old, new = details.get("from"), details.get("to")
-    action = event.action
-    if action == history.STATUS_CHANGED:
-        return t(
-            "ui.history.status",
-            lang,
-            who=who,
-            old=STATUS.label(str(old), lang),
-            new=STATUS.label(str(new), lang),
-        )
-    if action in _ASSIGNMENT_KEYS:
-        return t(_ASSIGNMENT_KEYS[action], lang, who=who, old=person(old), new=person(new))
-    if action == history.LINKED_OPPORTUNITY:
-        if not new:
-            return t("ui.history.unlinked", lang, who=who, old=old)
-        key = "ui.history.relinked" if old else "ui.history.linked"
-        return t(key, lang, who=who, old=old, new=new)
-    if action == history.TAGS_CHANGED:
-        return t(
-            "ui.history.tags",
-            lang,
-            who=who,
-            old=_tag_list(old, lang),
-            new=_tag_list(new, lang),
-        )
-    if action == history.INTERACTION_EDITED:
-        changes = details.get("changes")
-        if isinstance(changes, dict) and changes:
-            parts = [_change(name, pair, lang, now) for name, pair in changes.items()]
-            return t("ui.history.edited", lang, who=who, changes=_join(parts, lang))
-    if action in (history.CALL_INBOUND, history.CALL_OUTBOUND):
-        outcome = details.get("outcome")
-        said = f" ({OUTCOME.label(str(outcome), lang)})" if outcome else ""
-        return t(f"ui.history.{action}", lang, who=who, outcome=said)
-    if action == history.COMMENT_ADDED:
-        report = details.get("kind") == "report"
-        return t("ui.history.report_added" if report else "ui.history.comment_added", lang, who=who)
-    if action == history.IMPORTED:
-        return t(
-            "ui.history.imported",
-            lang,
-            who=who,
-            file=details.get("file", ""),
-            line=details.get("line", ""),
-        )
-    if action in _PLAIN_KEYS:
-        return t(_PLAIN_KEYS[action], lang, who=who)
-    return t("ui.history.other", lang, who=who, action=action)
+    def text(self, key: str) -> str:
+        """A detail that is text, on one line, cut to a quotable length."""
+        value = self.details.get(key)
+        return preview(str(value), QUOTED_CELLS) if isinstance(value, str) else ""
+
+    def snapshot(self) -> Mapping[str, object]:
+        """What a deletion kept of the deleted thing."""
+        snapshot = self.details.get("snapshot")
+        return snapshot if isinstance(snapshot, dict) else self.details
 
 
+def _status(said: _Said) -> str:
+    old, new = said.details.get("from"), said.details.get("to")
+    return said.say(
+        "ui.history.status",
+        old=STATUS.label(str(old), said.lang),
+        new=STATUS.label(str(new), said.lang),
+    )
+
+
+def _assignment(said: _Said) -> str:
+    key = _ASSIGNMENT_KEYS[said.event.action]
+    return said.say(
+        key, old=said.person(said.details.get("from")), new=said.person(said.details.get("to"))
+    )
+
+
+def _linked(said: _Said) -> str:
+    old, new = said.details.get("from"), said.details.get("to")
+    if not new:
+        return said.say("ui.history.unlinked", old=old)
+    return said.say("ui.history.relinked" if old else "ui.history.linked", old=old, new=new)
+
+
+def _tags(said: _Said) -> str:
+    return said.say(
+        "ui.history.tags",
+        old=_tag_list(said.details.get("from"), said.lang),
+        new=_tag_list(said.details.get("to"), said.lang),
+    )
+
+
+def _edited(said: _Said) -> str | None:
+    changes = said.details.get("changes")
+    if not isinstance(changes, dict) or not changes:
+        return None  # the plain "edited the interaction"
+    parts = [_change(name, pair, said.lang, said.now) for name, pair in changes.items()]
+    return said.say("ui.history.edited", changes=_join(parts, said.lang))
+
+
+def _call(said: _Said) -> str:
+    outcome = said.details.get("outcome")
+    shown = f" ({OUTCOME.label(str(outcome), said.lang)})" if outcome else ""
+    return said.say(f"ui.history.{said.event.action}", outcome=shown)
+
+
+def _comment_added(said: _Said) -> str:
+    report = said.details.get("kind") == "report"
+    return said.say("ui.history.report_added" if report else "ui.history.comment_added")
+
+
+def _comment_deleted(said: _Said) -> str:
+    snapshot = said.snapshot()
+    report = snapshot.get("kind") == "report"
+    author = snapshot.get("author")
+    body = snapshot.get("body")
+    start = preview(str(body), QUOTED_CELLS) if isinstance(body, str) else ""
+    if not author:
+        return said.say("ui.history.report_deleted" if report else "ui.history.comment_deleted")
+    if author == said.event.actor:
+        own = "ui.history.own_report_deleted" if report else "ui.history.own_comment_deleted"
+        return said.say(own, start=start)
+    key = "ui.history.report_deleted_by" if report else "ui.history.comment_deleted_by"
+    return said.say(key, author=said.person(author), start=start)
+
+
+def _interaction_deleted(said: _Said) -> str:
+    snapshot = said.snapshot()
+    number = snapshot.get("id", said.event.interaction_id)
+    if number is None:
+        return said.say("ui.history.deleted")
+    code = str(snapshot.get("type") or "")
+    subject = snapshot.get("subject")
+    parts = [said.type_labels.get(code, code)]
+    if isinstance(subject, str) and subject.strip():
+        parts.append(f"«{preview(subject, QUOTED_CELLS)}»")
+    what = " · ".join(part for part in parts if part)
+    return said.say("ui.history.deleted_snapshot", id=number, what=f" · {what}" if what else "")
+
+
+def _named(key: str, plain_key: str, *detail_keys: str) -> Callable[[_Said], str]:
+    """A sentence that quotes its details (a code, a name) when it has them."""
+
+    def sentence(said: _Said) -> str:
+        values = {name: said.text(name) for name in detail_keys}
+        if not all(values.values()):
+            return said.say(plain_key)
+        return said.say(key, **values)
+
+    return sentence
+
+
+def _imported(said: _Said) -> str:
+    file, line = said.text("file"), said.details.get("line")
+    if not file or line is None:
+        return said.say("ui.history.imported_plain")
+    return said.say("ui.history.imported", file=file, line=line)
+
+
+def _user_added(said: _Said) -> str:
+    return said.say("ui.history.user_added", user=said.person(said.details.get("username")))
+
+
+_SENTENCES: dict[str, Callable[[_Said], str | None]] = {
+    history.STATUS_CHANGED: _status,
+    history.ASSIGNMENT_ADDED: _assignment,
+    history.ASSIGNMENT_CHANGED: _assignment,
+    history.ASSIGNMENT_REMOVED: _assignment,
+    history.LINKED_OPPORTUNITY: _linked,
+    history.TAGS_CHANGED: _tags,
+    history.INTERACTION_EDITED: _edited,
+    history.INTERACTION_DELETED: _interaction_deleted,
+    history.CALL_INBOUND: _call,
+    history.CALL_OUTBOUND: _call,
+    history.COMMENT_ADDED: _comment_added,
+    history.COMMENT_DELETED: _comment_deleted,
+    history.CONTACT_CREATED: _named(
+        "ui.history.contact_created", "ui.history.contact_created_plain", "code", "name"
+    ),
+    history.OPPORTUNITY_CREATED: _named(
+        "ui.history.opportunity_created",
+        "ui.history.opportunity_created_plain",
+        "code",
+        "title",
+    ),
+    history.CAMPAIGN_SCHEDULED: _named(
+        "ui.history.campaign_scheduled_named", "ui.history.campaign_scheduled", "campaign"
+    ),
+    history.EMAIL_CAMPAIGN_SENT: _named(
+        "ui.history.email_campaign_sent_named", "ui.history.email_campaign_sent", "campaign"
+    ),
+    history.IMPORTED: _imported,
+    history.USER_ADDED: _user_added,
+}
 _ASSIGNMENT_KEYS = {
     history.ASSIGNMENT_ADDED: "ui.history.assigned",
     history.ASSIGNMENT_CHANGED: "ui.history.reassigned",
     history.ASSIGNMENT_REMOVED: "ui.history.pooled",
 }
+# Sentences that need no details (also what a sentence above falls back to).
 _PLAIN_KEYS = {
     history.INTERACTION_CREATED: "ui.history.created",
     history.INTERACTION_EDITED: "ui.history.edited_plain",
-    history.INTERACTION_DELETED: "ui.history.deleted",
     history.CALL_MISSED: "ui.history.call_missed",
-    history.COMMENT_DELETED: "ui.history.comment_deleted",
-    history.CAMPAIGN_SCHEDULED: "ui.history.campaign_scheduled",
-    history.EMAIL_CAMPAIGN_SENT: "ui.history.email_campaign_sent",
 }
 
 
@@ -259,46 +454,3 @@ def _join(parts: Sequence[str], lang: str) -> str:
     if len(parts) < 2:
         return "".join(parts)
     return ", ".join(parts[:-1]) + t("ui.history.and", lang) + parts[-1]
-
-
-def history_lines(
-    events: Iterable[HistoryRecord], names: Mapping[str, str], lang: str, now: datetime
-) -> Content:
-    """Every event on its own line, its time after it, dimmed."""
-    lines = [
-        Content.assemble(
-            safe.plain_line(history_sentence(event, names, lang, now)),
-            (f" · {short_datetime(event.at, lang, now)}", "dim"),
-        )
-        for event in events
-    ]
-    return Content("\n").join(lines)
-
-
-class HistoryList(Static):
-    """The history of one interaction, newest first. `show` replaces what
-    it shows; an empty history says so."""
-
-    DEFAULT_CSS = """
-    HistoryList {
-        height: auto;
-    }
-    """
-
-    def show(
-        self,
-        events: Sequence[HistoryRecord],
-        names: Mapping[str, str],
-        *,
-        older: bool,
-        lang: str,
-        now: datetime,
-    ) -> None:
-        """`older`: there are older events than those given."""
-        if not events:
-            self.update(Content.styled(t("ui.history.empty", lang), "italic"))
-            return
-        shown = history_lines(events, names, lang, now)
-        if older:
-            shown = Content("\n").join([shown, Content.styled(t("ui.history.older", lang), "dim")])
-        self.update(shown)

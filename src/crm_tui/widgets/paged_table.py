@@ -251,6 +251,13 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
         self._failed = False
         self._records: dict[str, T] = {}
         self._restore_key: str | None = None
+        # A reload reads pages again until the cursor's record is back or as
+        # many rows as were loaded are, so a refresh never throws the agent
+        # from row 120 back to the top.
+        self._restore_rows = 0
+        # Set when a row changes in place while a page is on its way: that
+        # page may have been read before the change.
+        self._changed_while_loading = False
         self._natural = label_widths(self.columns_spec)
         self._widths: list[int] = []
 
@@ -266,10 +273,12 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
         self._start_fetch(None)
 
     def reload(self) -> None:
-        """The same source again from the top, keeping the cursor on the
-        same record when it is still in the first page."""
+        """The same source again from the top, reading as many pages as it
+        takes to bring back the record under the cursor (up to as many rows
+        as were loaded), and keeping the cursor on it."""
         record = self.record_at_cursor()
         self._restore_key = str(record.id) if record else None
+        self._restore_rows = len(self._records)
         if self._source is not None:
             self.load(self._source)
 
@@ -293,6 +302,7 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
         if key not in self._records:
             return
         self._records[key] = record
+        self._changed_while_loading |= self._loading
         cells = row_cells(self.columns_spec, record, language(), clock.now())
         for spec, value in zip(self.columns_spec, cells, strict=True):
             self.update_cell(key, spec.key, value)
@@ -304,6 +314,7 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
         if key not in self._records:
             return
         del self._records[key]
+        self._changed_while_loading |= self._loading
         self.remove_row(key)
         self._post_state()
         self._maybe_load_more()
@@ -348,6 +359,12 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
     def _show_page(self, message: _Fetched) -> None:
         if message.generation != self._generation:
             return
+        changed, self._changed_while_loading = self._changed_while_loading, False
+        if message.first and changed and self._source is not None:
+            # Read before a change the rows on screen already show: showing
+            # it would bring the old row back. Ask again.
+            self._start_fetch(None)
+            return
         self._loading = False
         if message.first:
             self.clear()
@@ -364,9 +381,13 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
         self._natural = [max(a, b) for a, b in zip(self._natural, message.widths, strict=True)]
         self._next = message.page.next_cursor
         self._fit_columns()
-        if message.first and self._restore_key in self._records:
-            self.move_cursor(row=self.get_row_index(self._restore_key), animate=False)
-        self._restore_key = None
+        if self._restore_key is not None:
+            if self._restore_key in self._records:
+                self.move_cursor(row=self.get_row_index(self._restore_key), animate=False)
+            elif len(self._records) < self._restore_rows and self._next is not None:
+                self._start_fetch(self._next)  # not back yet: the next page
+                return
+            self._restore_key = None
         self._post_state()
         self._maybe_load_more()
 

@@ -1,6 +1,8 @@
 """The open scheduled events of one opportunity, soonest first, beside its
 timeline: the overdue ones (still open, start already past) come first and
-say so in words, not only in colour. Enter on one announces `Opened`.
+say so in words, not only in colour. Enter on one announces `Opened`; `D`
+(while the panel has focus) announces `CloseRequested`, to close it with a
+report.
 
 The panel only shows what its screen hands it (`show`); the screen runs
 the query (services.events.opportunity_upcoming) in a worker.
@@ -11,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
@@ -24,6 +28,7 @@ from crm_tui.formatting import list_date, preview, textual_colour
 from crm_tui.i18n import register, t
 from crm_tui.services.queue import is_overdue
 from crm_tui.services.records import InteractionRecord
+from crm_tui.ui_text import localise_bindings
 from crm_tui.widgets import safe
 from crm_tui.widgets.interaction_table import type_parts
 
@@ -34,6 +39,7 @@ register(
         "ui.upcoming.overdue": ("⚠ OVERDUE", "⚠ VENCIDO"),
         "ui.upcoming.empty": ("Nothing scheduled.", "Nada programado."),
         "ui.upcoming.failed": ("Could not be loaded.", "No se pudo cargar."),
+        "ui.upcoming.key.close": ("Done with a report", "Completar con reporte"),
     }
 )
 
@@ -89,6 +95,10 @@ class UpcomingPanel(Vertical):
     }
     """
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("D", "close_event", "ui.upcoming.key.close", id="upcoming_close_event"),
+    ]
+
     @dataclass
     class Opened(Message):
         """Enter (or a click) on an event."""
@@ -100,8 +110,20 @@ class UpcomingPanel(Vertical):
         def control(self) -> UpcomingPanel:
             return self.panel
 
+    @dataclass
+    class CloseRequested(Message):
+        """`D` on an event: close it with a report."""
+
+        panel: UpcomingPanel
+        record: InteractionRecord
+
+        @property
+        def control(self) -> UpcomingPanel:
+            return self.panel
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        localise_bindings(self)
         self._records: dict[str, InteractionRecord] = {}
 
     def compose(self) -> ComposeResult:
@@ -141,6 +163,11 @@ class UpcomingPanel(Vertical):
     def highlighted_record(self) -> InteractionRecord | None:
         option = self.option_list.highlighted_option
         return self._records.get(option.id or "") if option is not None else None
+
+    def action_close_event(self) -> None:
+        record = self.highlighted_record()
+        if record is not None:
+            self.post_message(self.CloseRequested(self, record))
 
     def show_failed(self) -> None:
         note = self.query_one("#upcoming-note", Label)

@@ -1,0 +1,382 @@
+"""Live updates, on SQLite and PostgreSQL: what another agent or a script
+writes shows up within a few seconds without a restart, the unread count in
+the header follows, due reminders are written at start and then every
+minute; and the poller behind it reloads once (not forever) after the
+app's own writes, holds no read transaction between looks, skips a database
+it cannot read without a toast, and stops with the app.
+
+The poll interval is lowered to a fifth of a second, so "a few seconds"
+is a generous deadline."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets._toast import Toast
+
+from crm_tui import app as app_module
+from crm_tui.app import CrmApp
+from crm_tui.screens.base import CrmScreen
+from crm_tui.screens.interaction_detail import InteractionDetailScreen
+from crm_tui.screens.notifications import NotificationsScreen
+from crm_tui.services import history, notifications
+from crm_tui.services.changes import check_for_changes
+from crm_tui.services.comments import CommentTarget, add_comment
+from crm_tui.services.interactions import InteractionDraft, create_interaction
+from crm_tui.services.users import get_user
+from crm_tui.store import db as store_db
+from tests.conftest import PG_URL, World
+
+from .app_helpers import NOW, NOW_ENV, column_texts, log, make_app, settle, table_of
+
+POLL = 0.2
+
+
+@pytest.fixture(autouse=True)
+def fast_poller(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(app_module, "POLL_SECONDS", POLL)
+    monkeypatch.setenv("CRM_TUI_NOW", NOW_ENV)
+
+
+def screen_text(app: CrmApp) -> str:
+    """Every line of the screen as the terminal shows it."""
+    svg = app.export_screenshot()
+    lines: dict[float, list[tuple[float, str]]] = {}
+    for x, y, text in re.findall(r'<text [^>]*x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>', svg):
+        lines.setdefault(float(y), []).append((float(x), html.unescape(text)))
+    return "\n".join(
+        "".join(text for _x, text in sorted(parts)).replace("\xa0", " ")
+        for _y, parts in sorted(lines.items())
+    )
+
+
+async def meanwhile(write: Callable[[], Any]) -> None:
+    """`write` as another agent would: in a thread of its own, with its own
+    connection to the database the app has open."""
+
+    def run() -> None:
+        with store_db.current().connection_context():
+            write()
+
+    await asyncio.to_thread(run)
+
+
+async def within_seconds(pilot: Pilot[None], seconds: float, condition: Callable[[], bool]) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "not within the deadline"
+        await pilot.pause(0.05)
+
+
+async def idle_poller(pilot: Pilot[None]) -> None:
+    """Until no look for changes is under way (one may start right after)."""
+    app = pilot.app
+    assert isinstance(app, CrmApp)
+    await within_seconds(pilot, 5, lambda: not app._polling)
+
+
+def logged_by_ana(subject: str) -> None:
+    """A call another agent logs (for luis, so it is in his lists too)."""
+    draft = InteractionDraft(
+        type="call", contact="C-001", created_by="ana", user="luis", subject=subject
+    )
+    create_interaction(draft)
+
+
+def toasts(app: CrmApp) -> list[str]:
+    return [str(toast.render()) for toast in app.screen.query(Toast)]
+
+
+# --- the marker ----------------------------------------------------------------------
+
+
+def test_the_marker_moves_with_history_and_notifications(db: store_db.Target, world: World) -> None:
+    first = check_for_changes(world.agent.id)
+    assert check_for_changes(world.agent.id, first.marker) == first  # nothing happened
+
+    history.record(history.INTERACTION_EDITED, actor_id=world.agent.id)
+    mine = check_for_changes(world.agent.id, first.marker)
+    assert mine.marker != first.marker and not mine.by_others
+
+    history.record(history.INTERACTION_EDITED, actor_id=world.admin.id)
+    history.record(history.INTERACTION_EDITED, actor_id=world.agent.id)
+    theirs = check_for_changes(world.agent.id, mine.marker)
+    assert theirs.by_others  # one of the two is ana's
+    history.record(history.IMPORTED, actor_id=None)
+    assert check_for_changes(world.agent.id, theirs.marker).by_others  # the program's
+
+    before = check_for_changes(world.agent.id).marker
+    told = notifications.notify(world.agent.id, "reminder", text="hola")
+    after = check_for_changes(world.agent.id, before).marker
+    assert (after.unread, after.newest_unread) == (before.unread + 1, told.id)
+    notifications.notify(world.supervisor.id, "reminder", text="for marta")
+    assert check_for_changes(world.agent.id, after).marker == after  # not luis's
+    notifications.mark_read(world.agent.id)
+    assert check_for_changes(world.agent.id, after).marker.unread == 0
+
+
+@pytest.mark.parametrize("db", ["postgres"], indirect=True)
+def test_an_event_committed_late_below_the_newest_still_counts(
+    db: store_db.Target, world: World
+) -> None:
+    """Two PostgreSQL transactions commit in the opposite order to their
+    history ids: the one that comes second is below the newest id already
+    seen, and is still a change."""
+    import psycopg2
+
+    def event(connection: Any, uid: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO history_event (uid, at, action, actor_id, details)"
+                " VALUES (%s, now(), 'interaction_edited', %s, '{}')",
+                (uid, world.admin.id),
+            )
+
+    slow, quick = (psycopg2.connect(db.location) for _ in range(2))
+    try:
+        event(slow, "slow")  # takes its id first, commits last
+        event(quick, "quick")
+        quick.commit()
+        seen = check_for_changes(world.agent.id).marker
+        slow.commit()
+        late = check_for_changes(world.agent.id, seen)
+        assert late.marker.newest_event == seen.newest_event
+        assert late.marker != seen and late.by_others
+    finally:
+        slow.close()
+        quick.close()
+
+
+# --- what others write shows up -------------------------------------------------------
+
+
+async def test_a_comment_by_another_agent_appears_on_the_open_detail(
+    db: store_db.Target, world: World
+) -> None:
+    call = log("Llamada de seguimiento", NOW - timedelta(hours=1))
+    store_db.close()
+    app = make_app(db, interaction=str(call.id))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, until=lambda: isinstance(app.screen, InteractionDetailScreen))
+        await settle(pilot, until=lambda: "Llamada de seguimiento" in screen_text(app))
+        assert "Le mando el presupuesto hoy" not in screen_text(app)
+
+        await meanwhile(
+            lambda: add_comment(
+                CommentTarget(interaction_id=call.id),
+                "Le mando el presupuesto hoy",
+                actor=get_user("marta"),
+            )
+        )
+        await within_seconds(pilot, 5, lambda: "Le mando el presupuesto hoy" in screen_text(app))
+        assert isinstance(app.screen, InteractionDetailScreen)
+
+
+async def test_a_call_logged_by_a_script_appears_on_the_list(
+    db: store_db.Target, world: World
+) -> None:
+    log("Primera llamada", NOW - timedelta(hours=2))
+    store_db.close()
+    app = make_app(db)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot, until=lambda: column_texts(table_of(app), "subject") != [])
+        assert column_texts(table_of(app), "subject") == ["Primera llamada"]
+
+        command = [sys.executable, "-m", "crm_tui", "log", "--db", db.location]
+        command += ["--type", "call", "--contact", "C-001", "--by", "ana"]
+        command += ["--subject", "Llamada desde el marcador"]
+        env = {**os.environ, "CRM_TUI_NOW": NOW_ENV}
+        await asyncio.to_thread(
+            subprocess.run, command, check=True, capture_output=True, env=env, timeout=60
+        )
+        await within_seconds(
+            pilot,
+            5,
+            lambda: (
+                column_texts(table_of(app), "subject")
+                == ["Llamada desde el marcador", "Primera llamada"]
+            ),
+        )
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+async def test_a_list_scrolled_past_its_first_page_keeps_its_place(
+    db: store_db.Target, world: World
+) -> None:
+    """A change elsewhere reloads the list under the agent's eyes: the new
+    call shows at the top, and the cursor stays on the call it was on, two
+    pages down, instead of jumping back to the first row."""
+    for number in range(120):
+        log(f"Llamada {number:03d}", NOW - timedelta(minutes=number))
+    store_db.close()
+    app = make_app(db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("G")  # row 50, and the next page comes
+        await settle(pilot)
+        table = table_of(app)
+        assert table.cursor_row == 49 and table.row_count == 100
+        await pilot.press("j")
+        under_cursor = column_texts(table, "subject")[table.cursor_row]
+        assert under_cursor == "Llamada 050"
+
+        await meanwhile(lambda: logged_by_ana("Llamada nueva"))
+        await within_seconds(pilot, 5, lambda: column_texts(table, "subject")[0] == "Llamada nueva")
+        await settle(pilot)
+        assert column_texts(table, "subject")[table.cursor_row] == "Llamada 050"
+        assert table.cursor_row == 51
+
+
+async def test_the_header_counts_a_mention_written_elsewhere(
+    db: store_db.Target, world: World
+) -> None:
+    app = make_app(db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.title == "crm-tui" and app.unread == 0
+
+        await meanwhile(
+            lambda: notifications.notify(
+                world.agent.id, "mention", actor_id=world.admin.id, text="@luis mira esto"
+            )
+        )
+        await within_seconds(pilot, 5, lambda: app.title == "crm-tui · 🔔 1 unread")
+
+        # Read from the command line: the count goes as well.
+        await meanwhile(lambda: notifications.mark_read(world.agent.id))
+        await within_seconds(pilot, 5, lambda: app.title == "crm-tui")
+
+
+async def test_reminders_are_written_at_start_and_then_every_minute(
+    db: store_db.Target, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app_module, "REMINDER_SECONDS", 0.5)
+    soon = {"kind": "scheduled", "status": "pending", "type": "meeting"}
+    log("Reunión con el gerente", NOW, starts_at=NOW + timedelta(minutes=10), **soon)
+    store_db.close()
+    app = make_app(db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await within_seconds(pilot, 5, lambda: app.unread == 1)
+
+        await meanwhile(lambda: log("Visita", NOW, starts_at=NOW + timedelta(minutes=5), **soon))
+        await within_seconds(pilot, 5, lambda: app.unread == 2)
+        await pilot.press("N")
+        await settle(pilot, until=lambda: isinstance(app.screen, NotificationsScreen))
+        assert "Starts at 10:05: Visita" in screen_text(app)
+        # Minutes later, still one reminder each.
+        await pilot.pause(1.5)
+        assert app.unread == 2
+
+
+# --- the poller's manners ----------------------------------------------------------------
+
+
+async def test_the_apps_own_writes_do_not_reload_the_screen_in_front(
+    db: store_db.Target, world: World
+) -> None:
+    for number in range(3):
+        log(f"Tarea {number}", NOW + timedelta(hours=number), kind="task", status="pending")
+    store_db.close()
+    app = make_app(db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)  # My queue
+        screen = app.screen
+        assert isinstance(screen, CrmScreen)
+        loads: list[bool] = []
+        original = screen.load_data
+
+        def counted(*, first: bool) -> None:
+            loads.append(first)
+            original(first=first)
+
+        screen.load_data = counted
+        version = app.data_version
+        await pilot.press("d")  # done: the app's own write, shown in place
+        await within_seconds(pilot, 5, lambda: app.data_version > version)
+        await pilot.pause(POLL * 10)
+        # Every other screen reloads when next shown; this one is as it is.
+        assert app.data_version - version <= 2
+        assert loads == []
+        assert app.screen is screen
+
+
+async def test_no_read_transaction_stays_open_between_looks(
+    db: store_db.Target, world: World
+) -> None:
+    store_db.close()
+    app = make_app(db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.pause(POLL * 5)
+        await idle_poller(pilot)
+        # Nothing of the app runs until this test awaits again.
+        if db.engine == "sqlite":
+            # A checkpoint that empties the WAL waits for no reader: it is
+            # "busy" while any connection holds a read snapshot.
+            with store_db.current().connection_context():
+                busy, _log, _done = (
+                    store_db.current().execute_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                )
+            assert busy == 0
+        else:
+            import psycopg2
+
+            with psycopg2.connect(PG_URL, connect_timeout=5) as admin, admin.cursor() as cur:
+                cur.execute(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE application_name = 'crm-tui' AND state LIKE 'idle in transaction%'"
+                )
+                assert cur.fetchone() == (0,)
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+async def test_an_unreadable_database_is_skipped_quietly(db: store_db.Target, world: World) -> None:
+    store_db.close()
+    path = Path(db.location)
+    aside = path.with_name("aside.db")
+    app = make_app(db)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await settle(pilot)
+        await idle_poller(pilot)
+        # Gone from under the app: each look now finds no tables.
+        os.replace(path, aside)
+        await pilot.pause(POLL * 10)
+        assert toasts(app) == []
+        assert app.is_running
+
+        await idle_poller(pilot)
+        for leftover in path.parent.glob(f"{path.name}*"):
+            leftover.unlink()  # the empty database the looks made meanwhile
+        os.replace(aside, path)
+        await meanwhile(
+            lambda: notifications.notify(world.agent.id, "mention", text="@luis ¿sigues ahí?")
+        )
+        await within_seconds(pilot, 5, lambda: app.unread == 1)
+        assert toasts(app) == []
+
+
+async def test_the_poller_stops_with_the_app(db: store_db.Target, world: World) -> None:
+    store_db.close()
+    app = make_app(db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.pause(POLL * 3)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+    assert not [worker for worker in app.workers if worker.is_running]
