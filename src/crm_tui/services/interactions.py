@@ -332,7 +332,17 @@ def create_interaction(
     created = get_interaction(new_id)
     if values["user"] is not None:
         _notify_assignee(values["user"], created, actor_id=values["created_by"])
+    _after_change(None, created, actor_id=values["created_by"])
     return created
+
+
+def _after_change(
+    before: InteractionRecord | None, after: InteractionRecord, *, actor_id: int
+) -> None:
+    # Imported here: the rules create interactions through this module.
+    from crm_tui.services.automation import interaction_changed
+
+    interaction_changed(before, after, actor_id=actor_id)
 
 
 def _notify_assignee(user_id: int, record: InteractionRecord, *, actor_id: int) -> None:
@@ -459,6 +469,7 @@ def edit_interaction(
     _record_changes(before, after, actor)
     if after.user != before.user and values["user"] is not None:
         _notify_assignee(values["user"], after, actor_id=actor.id)
+    _after_change(before, after, actor_id=actor.id)
     return after
 
 

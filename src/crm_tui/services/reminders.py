@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from crm_tui.formatting import list_date
 from crm_tui.i18n import language, register, t
 from crm_tui.services.notifications import NotificationRecord, notify
+from crm_tui.services.outbox import queue_reminder
 from crm_tui.services.vocab import OPEN_STATUSES
 from crm_tui.store.db import current, engine_of, writes
 from crm_tui.store.models import Interaction, Notification, User
@@ -105,16 +106,14 @@ def create_due_reminders(user_id: int, now: datetime) -> list[NotificationRecord
         # time; PostgreSQL's READ COMMITTED would let two runs for the same
         # user (two terminals) both see "no reminder yet" and both write one.
         list(User.select(User.id).where(User.id == user_id).for_update().tuples())
-    return [
-        notify(
-            user_id,
-            REMINDER_KIND,
-            interaction_id=event.interaction_id,
-            text=reminder_text(event.interaction_id, event.subject, event.start, now),
-            at=now,
+    made = []
+    for event in due_reminders(user_id, now):
+        text = reminder_text(event.interaction_id, event.subject, event.start, now)
+        made.append(
+            notify(user_id, REMINDER_KIND, interaction_id=event.interaction_id, text=text, at=now)
         )
-        for event in due_reminders(user_id, now)
-    ]
+        queue_reminder(user_id, event.interaction_id, text)
+    return made
 
 
 def _reminded_since(
