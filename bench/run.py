@@ -21,6 +21,15 @@ per run after one warm-up process), and on the all-interactions list the
 time from a key to the list it asks for: Enter in the search box to the
 new first page (a filter change), and `G` on the last loaded row to the
 next page (paging).
+
+Scheduling is measured once per engine, in a scratch database made for it
+(`sqlite-scheduling.db`, `crm_bench_scheduling`): a campaign of 10,000
+calls over 10 agents (each run over 10 new agents, so no run queues behind
+an earlier one's calls: the history cannot be deleted), and claim
+throughput from the shared pool: 2,000 pooled calls claimed by 1 and by 8
+processes at once, from the moment every
+process is connected and ready until the pool is empty; every item must
+have been claimed exactly once, or the measure fails.
 """
 
 from __future__ import annotations
@@ -67,6 +76,11 @@ POLL_SECONDS = 0.001  # how often a measure looks whether the screen changed
 WAIT_SECONDS = 60.0  # a screen that takes longer has failed
 IDLE_SECONDS = 0.5  # longer than the app's debounces (search 0.3 s)
 NO_SUCH_WORD = "zzxqj"  # a search with no match: the empty list before a filter key
+CAMPAIGN_CALLS = 10_000
+CAMPAIGN_AGENTS = 10
+CLAIM_ITEMS = 2_000
+CLAIMERS = (1, 8)
+SCRATCH = "scheduling"  # the scratch database's name within the cache
 COLUMNS = (  # measure key, heading
     ("build_s", "build s"),
     ("first", "first page"),
@@ -112,6 +126,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7, help="timed runs per measure (median)")
     parser.add_argument("--no-pg", action="store_true", help="skip PostgreSQL")
     parser.add_argument("--rebuild", action="store_true", help="rebuild cached databases")
+    parser.add_argument(
+        "--report", type=Path, default=REPORT, help=f"where the table goes (default: {REPORT})"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)  # internal: one measurement
     args = parser.parse_args()
     if args.worker:
@@ -120,13 +137,17 @@ def main() -> int:
         return 0
     if args.runs < 1:
         parser.error("--runs must be at least 1")
-    return run(args.sizes, args.runs, with_pg=not args.no_pg, rebuild=args.rebuild)
+    return run(
+        args.sizes, args.runs, with_pg=not args.no_pg, rebuild=args.rebuild, report_to=args.report
+    )
 
 
 # --- orchestration --------------------------------------------------------------
 
 
-def run(sizes: list[Size], runs: int, *, with_pg: bool, rebuild: bool) -> int:
+def run(
+    sizes: list[Size], runs: int, *, with_pg: bool, rebuild: bool, report_to: Path = REPORT
+) -> int:
     CACHE.mkdir(exist_ok=True)
     engines: list[Engine] = [SqliteEngine()]
     notes = []
@@ -164,7 +185,17 @@ def run(sizes: list[Size], runs: int, *, with_pg: bool, rebuild: bool) -> int:
             rows.append(
                 {"engine": engine.name, "size": size.label, "build_s": build_seconds, **result}
             )
-    report(rows, runs, notes)
+    scheduling: list[dict[str, Any]] = []
+    for engine in engines:
+        try:
+            say(f"measuring scheduling on {engine.name}: {runs} runs")
+            location = engine.scratch()
+            task = {"kind": "scheduling", "location": location, "runs": runs}
+            scheduling.append({"engine": engine.name, **in_fresh_process(task)})
+        except Exception as exc:  # the list numbers still stand
+            say(f"  scheduling on {engine.name} failed: {exc}")
+            failed = True
+    report(rows, runs, notes, scheduling, report_to)
     return 1 if failed else 0
 
 
@@ -203,6 +234,9 @@ def fingerprint() -> str:
 
 class Engine:
     name = ""
+
+    def scratch(self) -> str:
+        raise NotImplementedError
 
     def location(self, size: Size) -> str:
         raise NotImplementedError
@@ -249,6 +283,13 @@ class Engine:
 class SqliteEngine(Engine):
     name = "sqlite"
 
+    def scratch(self) -> str:
+        """An empty database for the scheduling measures."""
+        path = CACHE / f"sqlite-{SCRATCH}.db"
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return str(path)
+
     def location(self, size: Size) -> str:
         return str(CACHE / f"sqlite-{size.label}.db")
 
@@ -280,7 +321,16 @@ class PostgresEngine(Engine):
         return f"crm_bench_{size.label}"
 
     def location(self, size: Size) -> str:
-        return urlunparse(urlparse(self.server)._replace(path=f"/{self.database(size)}"))
+        return self.url_of(self.database(size))
+
+    def url_of(self, database: str) -> str:
+        return urlunparse(urlparse(self.server)._replace(path=f"/{database}"))
+
+    def scratch(self) -> str:
+        database = f"crm_bench_{SCRATCH}"
+        self.admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        self.admin(f'CREATE DATABASE "{database}"')
+        return self.url_of(database)
 
     def admin(self, sql: str, *params: object) -> list[tuple[Any, ...]]:
         import psycopg2
@@ -568,10 +618,138 @@ def measure_keys(location: str, user: str, runs: int) -> dict[str, Any]:
     return asyncio.run(keys())
 
 
+# --- scheduling: campaigns and the shared pool (in its own process) -------------------
+
+
+def measure_scheduling(location: str, runs: int) -> dict[str, Any]:
+    """A campaign of `CAMPAIGN_CALLS` calls over `CAMPAIGN_AGENTS` agents,
+    timed `runs` times (each over agents of its own with free diaries),
+    then claim throughput with each number of `CLAIMERS` processes."""
+    from crm_tui import clock
+    from crm_tui.services import defaults, users
+    from crm_tui.services.campaigns import CampaignPlan, CampaignRecord, schedule_campaign
+    from crm_tui.store.bulk import insert_rows
+    from crm_tui.store.db import connect, current, resolve_target
+    from crm_tui.store.ids import new_uid
+    from crm_tui.store.models import Contact
+
+    connect(resolve_target(location), create=True)
+    defaults.install_defaults()
+    supervisor = users.add_user("boss", "Bench Supervisor", role="supervisor")
+
+    def new_agents(run: int) -> tuple[str, ...]:
+        return tuple(
+            users.add_user(f"agent{run}x{n}", f"Agent {run}x{n}").username
+            for n in range(CAMPAIGN_AGENTS)
+        )
+
+    codes = tuple(f"B-{n:05}" for n in range(CAMPAIGN_CALLS))
+    with current().atomic():
+        now = clock.now()
+        insert_rows(
+            Contact,
+            [Contact.uid, Contact.code, Contact.name, Contact.created_at],
+            [(new_uid(), code, f"Contact {code}", now) for code in codes],
+        )
+
+    def scheduled(**choice: Any) -> CampaignRecord:
+        plan = CampaignPlan(name="Bench", type="call", start=now, **choice)
+        return schedule_campaign(plan, actor=supervisor)
+
+    timings = []
+    for run in range(runs):
+        agents = new_agents(run)
+        started = time.perf_counter()
+        calls = scheduled(contacts=codes, agents=agents).total
+        timings.append((time.perf_counter() - started) * 1000)
+        if calls != CAMPAIGN_CALLS:
+            raise RuntimeError(f"the campaign scheduled {calls:,} calls, not {CAMPAIGN_CALLS:,}")
+    result: dict[str, Any] = {"campaign": statistics.median(timings), "campaign_max": max(timings)}
+    for processes in CLAIMERS:
+        pooled = scheduled(contacts=codes[:CLAIM_ITEMS], pool=True)
+        result[f"claims_{processes}"] = claim_throughput(location, pooled.id, agents[:processes])
+    return result
+
+
+def claim_throughput(location: str, campaign_id: int, agents: tuple[str, ...]) -> float:
+    """Claims a second while one process per agent empties the pool (the
+    calls of campaign `campaign_id`): from when every process is connected
+    and told to start to when the last one finds the pool empty. Fails
+    unless each item was claimed exactly once."""
+    from collections import Counter
+
+    from crm_tui.services import history
+    from crm_tui.store.models import HistoryEvent, Interaction
+
+    claimers = [
+        subprocess.Popen(
+            [sys.executable, __file__, "--worker", json.dumps(task)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for task in ({"kind": "claimer", "location": location, "user": agent} for agent in agents)
+    ]
+    for claimer in claimers:
+        assert claimer.stdout is not None
+        if claimer.stdout.readline().strip() != "ready":
+            raise RuntimeError("a claimer did not start: " + claimer.communicate()[1][-300:])
+    for claimer in claimers:  # all at once: each waits on its stdin
+        assert claimer.stdin is not None
+        claimer.stdin.write("go\n")
+        claimer.stdin.flush()
+    reports = []
+    for claimer in claimers:
+        out, err = claimer.communicate(timeout=600)
+        if claimer.returncode != 0:
+            raise RuntimeError(f"a claimer failed: {err.strip()[-300:]}")
+        reports.append(json.loads(out.strip().splitlines()[-1]))
+    claimed = sum(report["claimed"] for report in reports)
+    items = Interaction.select(Interaction.id).where(Interaction.campaign == campaign_id)
+    left = items.where(Interaction.user.is_null()).count()
+    events = HistoryEvent.select(HistoryEvent.interaction).where(
+        HistoryEvent.action == history.ASSIGNMENT_ADDED, HistoryEvent.interaction.in_(items)
+    )
+    per_item = Counter(row[0] for row in events.tuples())
+    if (
+        claimed != CLAIM_ITEMS
+        or left
+        or len(per_item) != CLAIM_ITEMS
+        or max(per_item.values()) != 1
+    ):
+        raise RuntimeError(
+            f"{claimed:,} claims of {CLAIM_ITEMS:,} items, {left:,} left in the pool, "
+            f"{len(per_item):,} items claimed, some more than once: {set(per_item.values())}"
+        )
+    seconds = max(report["ended"] for report in reports) - min(r["started"] for r in reports)
+    return CLAIM_ITEMS / seconds
+
+
+def claim_until_empty(location: str, user: str) -> dict[str, Any]:
+    """One claimer: connect, say "ready", wait for "go", claim until the
+    pool is empty; how many it claimed and when it started and ended."""
+    from crm_tui.services.pool import claim_next
+    from crm_tui.services.users import get_user
+    from crm_tui.store.db import connect, resolve_target
+
+    connect(resolve_target(location), create=False, migrate=False)
+    actor = get_user(user)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    started = time.time()
+    claimed = 0
+    while claim_next(actor) is not None:
+        claimed += 1
+    return {"claimed": claimed, "started": started, "ended": time.time()}
+
+
 WORKERS: dict[str, Callable[..., dict[str, Any]]] = {
     "services": measure,
     "start": measure_start,
     "keys": measure_keys,
+    "scheduling": measure_scheduling,
+    "claimer": claim_until_empty,
 }
 
 
@@ -588,42 +766,85 @@ def cell(key: str, value: Any) -> str:
     return f"{value:.2f}" if value < 10 else f"{value:.1f}"
 
 
-def report(rows: list[dict[str, Any]], runs: int, notes: list[str]) -> None:
+SCHEDULING_ROWS = (  # measure key, row heading, unit
+    ("campaign", f"campaign {CAMPAIGN_CALLS:,} calls", "ms"),
+    *(
+        (f"claims_{n}", f"claim throughput, {n} process{'es' if n > 1 else ''}", "claims/s")
+        for n in CLAIMERS
+    ),
+)
+
+
+def scheduling_table(scheduling: list[dict[str, Any]]) -> list[list[str]]:
+    """engine, measure, result: one row per measure taken."""
+    table = []
+    for row in scheduling:
+        for key, heading, unit in SCHEDULING_ROWS:
+            if key in row:
+                value = f"{row[key]:,.0f}" if unit == "claims/s" else cell(key, row[key])
+                table.append([row["engine"], heading, f"{value} {unit}"])
+    return table
+
+
+def aligned(table: list[list[str]], left: int) -> list[str]:
+    """The rows of `table` (headings first) as text columns, the first
+    `left` columns left-aligned, the others right-aligned."""
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
+    return [
+        "  ".join(
+            text.ljust(width) if i < left else text.rjust(width)
+            for i, (text, width) in enumerate(zip(cells, widths, strict=True))
+        )
+        for cells in table
+    ]
+
+
+def markdown_table(headings: list[str], table: list[list[str]], left: int) -> list[str]:
+    return [
+        "| " + " | ".join(headings) + " |",
+        "|" + "|".join("---" if i < left else "---:" for i in range(len(headings))) + "|",
+        *("| " + " | ".join(cells) + " |" for cells in table),
+    ]
+
+
+def report(
+    rows: list[dict[str, Any]],
+    runs: int,
+    notes: list[str],
+    scheduling: list[dict[str, Any]] | None = None,
+    report_to: Path = REPORT,
+) -> None:
     headings = ["engine", "size", *(heading for _, heading in COLUMNS)]
     table = [
         [row["engine"], row["size"], *(cell(key, row.get(key)) for key, _ in COLUMNS)]
         for row in rows
     ]
     widths = [max(len(line[i]) for line in [headings, *table]) for i in range(len(headings))]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(
-            text.ljust(width) if i < 2 else text.rjust(width)
-            for i, (text, width) in enumerate(zip(cells, widths, strict=True))
-        )
-
     context = describe_context(rows, runs)
     verdicts = check_targets(rows)
     say("")
-    say(line(headings))
-    say(line(["-" * width for width in widths]))
-    for cells in table:
-        say(line(cells))
+    for text in aligned([headings, ["-" * width for width in widths], *table], left=2):
+        say(text)
+    scheduled = scheduling_table(scheduling or [])
+    scheduled_headings = ["engine", "scheduling", "result"]
+    if scheduled:
+        say("")
+        for text in aligned([scheduled_headings, *scheduled], left=2):
+            say(text)
     say("")
     for text in [*context, *verdicts, *notes]:
         say(text)
     markdown = [
         "# Benchmark",
         "",
-        "| " + " | ".join(headings) + " |",
-        "|" + "|".join("---" if i < 2 else "---:" for i in range(len(headings))) + "|",
-        *("| " + " | ".join(cells) + " |" for cells in table),
+        *markdown_table(headings, table, left=2),
         "",
+        *([*markdown_table(scheduled_headings, scheduled, left=2), ""] if scheduled else []),
         *(f"- {text}" for text in [*context, *verdicts, *notes]),
         "",
     ]
-    REPORT.write_text("\n".join(markdown))
-    say(f"written to {REPORT}")
+    report_to.write_text("\n".join(markdown))
+    say(f"written to {report_to}")
 
 
 def describe_context(rows: list[dict[str, Any]], runs: int) -> list[str]:
@@ -635,6 +856,9 @@ def describe_context(rows: list[dict[str, Any]], runs: int) -> list[str]:
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}.",
         "Filtered page: type call, status done, one agent. Page 10,000: keyset after the row "
         f"at offset {DEEP_PAGE * PAGE:,} (capped at the size).",
+        f"Scheduling, in a scratch database: a campaign of {CAMPAIGN_CALLS:,} calls over "
+        f"{CAMPAIGN_AGENTS} agents (median of the runs); claim throughput: {CLAIM_ITEMS:,} pooled "
+        "calls claimed by that many processes at once, each item exactly once.",
     ]
     for row in rows:
         lines.append(

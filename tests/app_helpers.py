@@ -19,6 +19,7 @@ from crm_tui.services import contacts, defaults, users
 from crm_tui.services.interactions import InteractionDraft, create_interaction
 from crm_tui.services.records import InteractionRecord
 from crm_tui.store import db as store_db
+from crm_tui.store.models import Rule
 from crm_tui.widgets.interaction_table import InteractionTable
 from crm_tui.widgets.paged_table import PagedTable
 
@@ -52,6 +53,15 @@ def log(
     return create_interaction(draft)
 
 
+def install_defaults_without_rules() -> None:
+    """The shipped defaults, with the automatic rules off: a data set that
+    is the fixed picture of a screen would otherwise gain their retry calls
+    and reminders (the rules are tested on their own, in test_rules and
+    test_chores)."""
+    defaults.install_defaults()
+    Rule.update(active=False).execute()
+
+
 def build_floor(target: store_db.Target) -> None:
     """The snapshot data set: a few users, contacts and interactions of
     every status, one in the pool, one today, one older than a week (no
@@ -59,7 +69,7 @@ def build_floor(target: store_db.Target) -> None:
     the detail shows is the same on every run."""
     store_db.connect(target)
     try:
-        defaults.install_defaults()
+        install_defaults_without_rules()
         admin = users.add_user("ana", "Ana Ruiz", role="admin")
         users.add_user("luis", "Luis Gómez")
         users.add_user("marta", "Marta Vidal", role="supervisor")

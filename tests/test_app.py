@@ -235,7 +235,7 @@ async def test_enter_opens_the_detail_with_every_field(
         "Llamada de seguimiento",
         NOW - timedelta(hours=3),
         opportunity="OP-001",
-        outcome="no_answer",
+        outcome="voicemail",  # not no_answer: the shipped rule would add a retry call
         note="Línea uno\nLínea dos",
         tags=("vip", "renovación"),
         location="Tienda",
@@ -257,7 +257,7 @@ async def test_enter_opens_the_detail_with_every_field(
         assert fields["Id"] == str(record.id)
         assert fields["Type"] == "☎ Call"
         assert fields["Status"] == "Done"
-        assert fields["Call outcome"] == "No answer"
+        assert fields["Call outcome"] == "Voicemail"
         assert fields["Note"] == "Línea uno\nLínea dos"
         assert fields["Contact"] == "C-001 · Ferretería López"
         assert fields["Opportunity"] == "OP-001 · Renovación de contrato"

@@ -11,9 +11,17 @@ import pytest
 from peewee import JOIN
 
 from crm_tui.services import contacts, history
-from crm_tui.services.campaigns import CampaignPlan, schedule_campaign
-from crm_tui.services.errors import ValidationError
-from crm_tui.services.interactions import InteractionDraft, create_interaction
+from crm_tui.services.campaigns import (
+    CallCounts,
+    CampaignPlan,
+    ContactSearch,
+    campaign_progress,
+    list_campaigns,
+    preview_campaign,
+    schedule_campaign,
+)
+from crm_tui.services.errors import NotFound, PermissionDenied, ValidationError
+from crm_tui.services.interactions import InteractionDraft, create_interaction, edit_interaction
 from crm_tui.services.notifications import list_notifications
 from crm_tui.services.records import InteractionFilter
 from crm_tui.store import db as store_db
@@ -301,6 +309,77 @@ def test_thousands_of_calls_in_one_go(world: World) -> None:
         == 2_000
     )
     assert len(starts_of("luis")) == len(set(starts_of("luis"))) == 1_000
+
+
+def test_only_supervisors_schedule(world: World) -> None:
+    with pytest.raises(PermissionDenied):
+        schedule_campaign(plan(contacts=("C-001",), agents=("luis",)), actor=world.agent)
+    assert Campaign.select().count() == 0
+
+
+def test_a_preview_counts_and_dates_without_writing(world: World) -> None:
+    codes = more_contacts(world, 5)
+    preview = preview_campaign(plan(name="", contacts=codes, agents=("luis", "marta")))
+    assert (preview.contacts, preview.calls) == (5, 5)
+    assert preview.last == at(MONDAY, "09:30")  # luis's third call
+    assert Interaction.select().count() == 0
+    with pytest.raises(ValidationError) as caught:
+        preview_campaign(plan(contacts=codes))
+    assert [e.field for e in caught.value.errors] == ["agents"]
+
+
+def test_a_contact_search_takes_what_the_contacts_list_shows(world: World) -> None:
+    more_contacts(world, 3)
+    found = preview_campaign(plan(contact_search=ContactSearch("k-0"), pool=True))
+    assert found.contacts == 3
+    everyone = preview_campaign(plan(contact_search=ContactSearch(), pool=True))
+    assert everyone.contacts == 5
+    with pytest.raises(ValidationError) as caught:
+        preview_campaign(plan(contact_search=ContactSearch("nobody"), pool=True))
+    assert caught.value.errors[0].key == "error.campaign_no_matching_contacts"
+    with pytest.raises(ValidationError) as both:
+        preview_campaign(plan(contacts=("C-001",), contact_search=ContactSearch(), pool=True))
+    assert both.value.errors[0].key == "error.campaign_contacts_or_filter"
+
+
+def test_progress_counts_each_agents_calls_by_status(world: World) -> None:
+    codes = more_contacts(world, 5)
+    campaign = schedule_campaign(
+        plan(contacts=codes, agents=("luis", "ana")), actor=world.supervisor
+    )
+    luis_calls = list(
+        Interaction.select().where(
+            Interaction.campaign == campaign.id, Interaction.user == world.agent.id
+        )
+    )
+    edit_interaction(luis_calls[0].id, {"status": "done"}, actor=world.agent)
+    edit_interaction(luis_calls[1].id, {"status": "cancelled"}, actor=world.agent)
+    edit_interaction(luis_calls[2].id, {"user": None, "pool": True}, actor=world.supervisor)
+    progress = campaign_progress(campaign.id)
+    assert progress.campaign.name == "Black Friday"
+    assert progress.campaign.created_by == "Marta Vidal"
+    assert progress.campaign.calls == CallCounts(done=1, open=3, cancelled=1)
+    assert [(a.username, a.display_name, a.calls) for a in progress.agents] == [
+        ("ana", "Ana Ruiz", CallCounts(open=2)),
+        ("luis", "Luis Gómez", CallCounts(done=1, cancelled=1)),
+        (None, "", CallCounts(open=1)),
+    ]
+    with pytest.raises(NotFound):
+        campaign_progress(campaign.id + 100)
+
+
+def test_campaigns_are_listed_newest_first_in_keyset_pages(world: World) -> None:
+    names = [f"Campaign {n}" for n in range(5)]
+    for name in names:
+        schedule_campaign(plan(name=name, contacts=("C-001",), pool=True), actor=world.admin)
+    first = list_campaigns(limit=3)
+    assert [c.name for c in first] == ["Campaign 4", "Campaign 3", "Campaign 2"]
+    rest = list_campaigns(limit=3, before_id=first[-1].id)
+    assert [c.name for c in rest] == ["Campaign 1", "Campaign 0"]
+    assert all(
+        (c.total, c.calls, c.created_by) == (1, CallCounts(open=1), "Ana Ruiz") for c in rest
+    )
+    assert list_campaigns(before_id=rest[-1].id) == []
 
 
 # --- crm-tui campaign ---------------------------------------------------------

@@ -42,6 +42,8 @@ COMMANDS = (
     "campaign",
     "claim",
     "users",
+    "outbox",
+    "rules",
     "doctor",
 )
 
@@ -487,6 +489,21 @@ def test_users_add_refuses_duplicates_and_bad_roles(crm: Crm, db: store_db.Targe
     bad = crm("users", "add", "pepe", "--role", "boss", *on(db))
     assert bad.code == 1
     assert "unknown role 'boss'; use one of: agent, supervisor, admin" in bad.err
+
+
+def test_users_edit_sets_and_removes_an_email(crm: Crm, db: store_db.Target) -> None:
+    assert crm("users", "add", "ana", *on(db)).code == 0
+    edited = crm("users", "edit", "ana", "--email", "ana@example.com", *on(db))
+    assert (edited.code, edited.out.strip()) == (0, "user ana: e-mail ana@example.com")
+    assert crm("users", "list", *on(db), "--format", "json").json()[0]["email"] == "ana@example.com"
+    bad = crm("users", "edit", "ana", "--email", "not an address", *on(db))
+    assert bad.code != 0 and "not an address" in bad.err
+    assert crm("users", "list", *on(db), "--format", "json").json()[0]["email"] == "ana@example.com"
+    assert (
+        crm("users", "edit", "ana", "--email", "", *on(db)).out.strip() == "user ana: e-mail none"
+    )
+    unknown = crm("users", "edit", "nobody", "--email", "x@example.com", *on(db))
+    assert unknown.code != 0 and "nobody" in unknown.err
 
 
 def test_users_add_creates_a_new_database(crm: Crm, tmp_path: Path) -> None:

@@ -19,7 +19,6 @@ from crm_tui.services.listing import conditions as list_conditions
 from crm_tui.services.listing import count_interactions, iter_interactions, select_records
 from crm_tui.services.records import InteractionFilter, InteractionRecord
 from crm_tui.store import db as store_db
-from crm_tui.store import migrations
 from crm_tui.store.models import Interaction
 
 from .conftest import World
@@ -252,12 +251,3 @@ def test_list_queries_never_use_the_facet_index() -> None:
         plan = plan_of(query)
         assert "ix_interaction_facets" not in plan, plan
         assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
-
-
-def test_a_schema_1_database_gets_the_facet_index(db: store_db.Target) -> None:
-    database = store_db.current()
-    database.execute_sql("DROP INDEX ix_interaction_facets")
-    database.execute_sql("DELETE FROM schema_version WHERE version = 2")
-    applied = migrations.migrate(database)
-    assert [m.version for m in applied] == [2]
-    assert "ix_interaction_facets" in {index.name for index in database.get_indexes("interaction")}

@@ -206,12 +206,15 @@ async def test_help_shows_the_full_key_map_in_sections(floor: store_db.Target) -
                 "Contacts": "4",
                 "Opportunities": "5",
                 "Notifications": "6, N",
+                "Calendar": "7",
+                "Campaigns": "8",
+                "Settings": "9",
             },
         }
         # What the person reads: the section titles and every key, in order.
         texts = [shown(label) for label in app.screen.query("#help Label")]
         assert texts[:3] == ["This screen", "⏎", "Open"]
-        assert "Everywhere" in texts and texts[-2:] == ["6, N", "Notifications"]
+        assert "Everywhere" in texts and texts[-2:] == ["9", "Settings"]
 
 
 async def test_help_is_in_spanish_with_f1(floor: store_db.Target) -> None:

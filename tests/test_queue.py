@@ -267,7 +267,15 @@ def test_logging_an_outcome_closes_the_item_and_keeps_the_note_as_a_report(world
         "luis",
         "  Sin respuesta, buzón lleno.",
     )
-    assert list_queue("luis").items == ()
+    # What is left in the queue is the shipped rule's retry, two hours later.
+    [retry] = list_queue("luis").items
+    assert (retry.kind, retry.status, retry.type.code, retry.rule_id is not None) == (
+        "automatic",
+        "pending",
+        "call",
+        True,
+    )
+    assert retry.due_at == datetime(2026, 11, 23, 12, 0)
 
 
 @pytest.mark.usefixtures("fixed_clock")

@@ -707,6 +707,9 @@ def test_history_sentences(action: str, details: dict[str, object], sentence: st
     assert said == sentence
 
 
+# What a rule did reads with the rule as the doer ("Created by the rule
+# «Reintentar»"), not the person whose change set it off.
+RULE_ACTIONS = (history.RULE_CREATED, history.RULE_NOTIFIED)
 ACTION_CODES = sorted(
     value for name, value in vars(history).items() if name.isupper() and isinstance(value, str)
 )
@@ -723,7 +726,8 @@ def test_every_action_has_its_own_sentence(
     """Whatever its details, no action falls to the generic "who: code"."""
     said = history_sentence(_event(action, details), NAMES, lang, NOW)
     assert said != t("ui.history.other", lang, who="Luis Gómez", action=action)
-    assert said.startswith("Luis Gómez ")
+    if action not in RULE_ACTIONS:
+        assert said.startswith("Luis Gómez ")
     assert "{" not in said and ", line " not in said  # every slot filled
 
 

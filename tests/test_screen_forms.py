@@ -582,13 +582,14 @@ async def test_a_task_template_fills_the_form(world: World, now: None) -> None:
         prompts = option_texts(choices)
         assert prompts == [
             "Log an interaction",
-            "Enviar oferta por correo · ✉ E-mail · due +1d",
-            "Llamada de seguimiento · ☎ Call · due next monday 09:00",
-            "Primera llamada al cliente · ☎ Call · due +1h",
-            "Revisar documentación del cliente · ✓ Task · due +2d",
-            "Visita comercial · ⌂ Visit · due +7d",
+            "Schedule an event",
+            "Enviar oferta por correo · ✉ E-mail · due in 1 day",
+            "Llamada de seguimiento · ☎ Call · due Mon 30 Nov 09:00",
+            "Primera llamada al cliente · ☎ Call · due in 1 hour",
+            "Revisar documentación del cliente · ✓ Task · due in 2 days",
+            "Visita comercial · ⌂ Visit · due in 1 week",
         ]
-        wanted = "Primera llamada al cliente · ☎ Call · due +1h"
+        wanted = "Primera llamada al cliente · ☎ Call · due in 1 hour"
         await pilot.press(*["j"] * prompts.index(wanted), "enter")
         form = await form_ready(pilot)
         assert form.query_one("#type", Select).value == "call"

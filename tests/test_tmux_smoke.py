@@ -82,11 +82,13 @@ def quit_with_q(session: str, exit_file: Path) -> None:
 def show_all_interactions(session: str) -> None:
     """`3` (all interactions) until the known call shows, whichever screen
     comes first: a key pressed while the database opens may be overridden
-    by the landing screen, so it is pressed again."""
+    by the landing screen, so it is pressed again, but only while that
+    screen is not in front (there a "3" would go into its search box)."""
     drive("wait", session, "crm-tui", "20")
     for _ in range(20):
-        drive("keys", session, "3")
-        if drive("wait", session, SUBJECT, "1", check=False).returncode == 0:
+        if "All interactions" not in screen(session):
+            drive("keys", session, "3")
+        if drive("wait", session, SUBJECT, "2", check=False).returncode == 0:
             return
     pytest.fail(f"the call {SUBJECT!r} never showed:\n{screen(session)}")
 

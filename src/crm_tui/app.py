@@ -48,6 +48,7 @@ from crm_tui.i18n import register, t
 from crm_tui.screens.base import CrmScreen
 from crm_tui.screens.navigation import open_contact, open_interaction, open_opportunity
 from crm_tui.services.changes import ChangeMarker, Changes, check_for_changes
+from crm_tui.services.chores import ChoresDone, run_chores
 from crm_tui.services.contacts import get_contact, get_opportunity
 from crm_tui.services.defaults import install_defaults
 from crm_tui.services.errors import CrmError, NotFound
@@ -65,6 +66,9 @@ from crm_tui.widgets.background import run_db
 register(
     {
         "ui.mode.notifications": ("Notifications", "Notificaciones"),
+        "ui.mode.calendar": ("Calendar", "Calendario"),
+        "ui.mode.campaigns": ("Campaigns", "Campañas"),
+        "ui.mode.settings": ("Settings", "Ajustes"),
         # After the program's name in the header; a sign and a word, so it
         # reads without colour.
         "ui.header.unread": ("🔔 {count} unread", "🔔 {count} sin leer"),
@@ -72,10 +76,11 @@ register(
 )
 
 EXIT_CANNOT_START = 1
-# How often the poller looks for changes made elsewhere, and writes due
-# reminders; tests lower them.
+# How often the poller looks for changes made elsewhere, writes due
+# reminders, and runs the chores (time-based rules, outbox); tests lower them.
 POLL_SECONDS = 2.0
 REMINDER_SECONDS = 60.0
+CHORES_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -140,6 +145,9 @@ MAIN_SCREENS: tuple[tuple[str, str, str, str], ...] = (
         "NotificationsScreen",
         "ui.mode.notifications",
     ),
+    ("calendar", "crm_tui.screens.calendar", "CalendarScreen", "ui.mode.calendar"),
+    ("campaigns", "crm_tui.screens.campaigns", "CampaignsScreen", "ui.mode.campaigns"),
+    ("settings", "crm_tui.screens.settings", "SettingsScreen", "ui.mode.settings"),
 )
 
 
@@ -242,6 +250,7 @@ class CrmApp(App[None]):
         self._polling = False
         self._poll_again = False
         self._reminders_due = 0.0  # time.monotonic() of the next reminder run
+        self._doing_chores = False
 
     def data_changed(self) -> None:
         """Something was written: every screen reloads when next shown."""
@@ -295,6 +304,34 @@ class CrmApp(App[None]):
                 self._refresh_front()
                 self._refreshed = True
         self._poll_done()
+
+    def do_chores(self) -> None:
+        """Run the time-based rules and send the outbox (see
+        `services.chores`), one run at a time."""
+        if self.actor is None or self._doing_chores:
+            return
+        self._doing_chores = True
+        run_db(
+            self,
+            partial(run_chores, clock.now()),
+            done=self._chores_done,
+            failed=self._chores_failed,
+            group="chores",
+            exclusive=False,
+        )
+
+    def _chores_done(self, done: ChoresDone) -> None:
+        self._doing_chores = False
+        if done.mail is not None and done.mail.problem:
+            # Quietly: the messages stay queued and the next minute retries;
+            # `crm-tui outbox list` says why.
+            self.log.warning(f"sending e-mail: {done.mail.problem}")
+        if done.wrote:
+            self.poll_changes()
+
+    def _chores_failed(self, _error: CrmError | DatabaseError, reason: str) -> None:
+        self._doing_chores = False
+        self.log.warning(f"automatic rules and e-mail: {reason}")
 
     def _refresh_front(self) -> None:
         screen = self.screen
@@ -402,6 +439,8 @@ class CrmApp(App[None]):
             safe.notify(self, landing.problem, severity="error", timeout=10)
         self.set_interval(POLL_SECONDS, self.poll_changes, name="changes")
         self.poll_changes()
+        self.set_interval(CHORES_SECONDS, self.do_chores, name="chores")
+        self.do_chores()
 
     @on(_StartupFailed)
     def _startup_failed(self, message: _StartupFailed) -> None:

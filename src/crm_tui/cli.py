@@ -10,7 +10,7 @@ Ctrl-C exits 130; a closed pipe (`crm-tui list | head`) ends quietly with
 
 Start-up is kept cheap: the TUI (Textual), the exporters (openpyxl, xlwt,
 icalendar) and the demo builder are imported inside the commands that use
-them. Commands not yet in this version (outbox, backup) are not
+them. Commands not yet in this version (backup) are not
 registered: argparse's "invalid choice" with the list of valid
 commands says it clearly.
 """
@@ -35,6 +35,8 @@ from crm_tui.commands import (
     listing,
     log,
     notifications,
+    outbox,
+    rules,
     users,
 )
 from crm_tui.commands.common import Commands, add_global_options
@@ -102,6 +104,8 @@ COMMAND_MODULES = (
     claim,
     notifications,
     users,
+    outbox,
+    rules,
     doctor,
 )
 # A user named in their filters is only looked for: "add it" would be bad advice.

@@ -170,7 +170,7 @@ def _rich_colour_names() -> frozenset[str]:
     return frozenset(ANSI_COLOR_NAMES)
 
 
-def _normalise_colour(colour: str) -> str | None:
+def normalise_colour(colour: str) -> str | None:
     """A Rich colour name (any case, spaces or hyphens for "_") or `#rrggbb`
     (`#rgb` is widened), in canonical form; None when it is neither."""
     value = colour.strip().lower()
@@ -186,7 +186,7 @@ def type_colour(channel: str, configured: str | None = None) -> str:
     """The colour of an interaction type's label: the configured one when it
     is a valid Rich colour name or `#hex`, else the channel's default."""
     if configured:
-        valid = _normalise_colour(configured)
+        valid = normalise_colour(configured)
         if valid is not None:
             return valid
     return TYPE_COLOURS.get(channel, DEFAULT_COLOUR)
@@ -211,7 +211,7 @@ def textual_colour(colour: str) -> str:
     error. The 16 standard names become Textual's `ansi_*` names (the
     terminal's own palette, right for 16 colours), other Rich names their
     hex value; `#rrggbb` passes through. Unknown -> `DEFAULT_COLOUR`."""
-    value = _normalise_colour(colour) or DEFAULT_COLOUR
+    value = normalise_colour(colour) or DEFAULT_COLOUR
     if value.startswith("#"):
         return value
     base = value.removeprefix("bright_")

@@ -1,4 +1,4 @@
-"""`crm-tui users add` and `crm-tui users list`."""
+"""`crm-tui users add`, `crm-tui users edit` and `crm-tui users list`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,19 @@ register(
         "cli.users.help": ("add or list users", "añade o lista usuarios"),
         "cli.users.add.help": ("add a user", "añade un usuario"),
         "cli.users.list.help": ("list the users", "lista los usuarios"),
+        "cli.users.edit.help": (
+            "change a user's e-mail address",
+            "cambia el correo electrónico de un usuario",
+        ),
+        "cli.users.edit.email": (
+            'the new address; "" removes it',
+            'la nueva dirección; "" la quita',
+        ),
+        "cli.users.edited": (
+            "user {username}: e-mail {email}",
+            "usuario {username}: correo {email}",
+        ),
+        "cli.users.no_email": ("none", "ninguno"),
         "cli.users.name": ("the login name", "el nombre de usuario"),
         "cli.users.email": ("e-mail address", "correo electrónico"),
         "cli.users.role": (
@@ -58,6 +71,9 @@ def register_command(commands: Commands) -> None:
     add.add_argument(
         "--name", dest="display_name", default="", metavar="TEXT", help=t("cli.users.display_name")
     )
+    edit = group.add("edit", run_edit)
+    edit.add_argument("name", metavar="NAME", help=t("cli.users.name"))
+    edit.add_argument("--email", required=True, metavar="E", help=t("cli.users.edit.email"))
     add_format_option(group.add("list", run_list))
 
 
@@ -73,6 +89,15 @@ def run_add(args: argparse.Namespace) -> int:
         actor_id=actor.id if actor else None,
     )
     print(t("cli.users.added", username=user.username, role=ROLE.label(user.role, language())))
+    return 0
+
+
+def run_edit(args: argparse.Namespace) -> int:
+    open_database(args, create=False)
+    user = users.set_email(args.name, args.email)
+    print(
+        t("cli.users.edited", username=user.username, email=user.email or t("cli.users.no_email"))
+    )
     return 0
 
 

@@ -19,11 +19,11 @@ from datetime import datetime
 from typing import Any
 
 from crm_tui import clock
-from crm_tui.exchange.batches import chunks, in_chunks, insert_rows, record_history
 from crm_tui.exchange.references import ReferencePlan
 from crm_tui.services import history, users
 from crm_tui.services.records import UserRecord
 from crm_tui.store import schema
+from crm_tui.store.bulk import chunks, in_chunks, insert_rows
 from crm_tui.store.db import current, engine_of, writes
 from crm_tui.store.ids import new_uid
 from crm_tui.store.models import Contact, Interaction, InteractionTag, Opportunity, Tag
@@ -118,7 +118,7 @@ def _create_contacts(plan: ReferencePlan, actor: UserRecord, now: datetime) -> d
             [(new_uid(), contact.code, contact.name, now) for contact in batch],
         )
     ids = _ids_by(Contact.code, plan.new_contacts)
-    record_history(
+    history.record_many(
         history.CONTACT_CREATED,
         actor_id=actor.id,
         at=now,
@@ -142,7 +142,7 @@ def _create_opportunities(
             [(new_uid(), o.code, o.title, contact_id, now) for o, contact_id in batch],
         )
     ids = _ids_by(Opportunity.code, plan.new_opportunities)
-    record_history(
+    history.record_many(
         history.OPPORTUNITY_CREATED,
         actor_id=actor.id,
         at=now,
@@ -206,7 +206,7 @@ def _write_batch(
         [InteractionTag.interaction, InteractionTag.tag],
         [(ids[pending.uid], tag_ids[tag]) for pending in batch for tag in pending.tags],
     )
-    record_history(
+    history.record_many(
         history.IMPORTED,
         actor_id=actor.id,
         at=now,

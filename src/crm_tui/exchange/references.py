@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from crm_tui.exchange.batches import in_chunks
 from crm_tui.exchange.row_input import RowInput, RowProblem, problems_of
 from crm_tui.services import contacts, users
 from crm_tui.services.errors import FieldError, ValidationError
 from crm_tui.services.interactions import Resolver
 from crm_tui.services.records import UserRecord
 from crm_tui.services.text import NAME_LIMIT, check_length
+from crm_tui.store.bulk import in_chunks
 from crm_tui.store.models import Contact, Interaction, Opportunity, User
 
 

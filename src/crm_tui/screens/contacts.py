@@ -4,12 +4,16 @@ a company or a phone number; Enter opens the contact."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from rich.text import Text
+from textual.binding import Binding, BindingType
 
 from crm_tui.i18n import register, t
+from crm_tui.screens.campaign_form import open_campaign_form
 from crm_tui.screens.navigation import open_contact
 from crm_tui.screens.search_screen import SearchListScreen
+from crm_tui.services.campaigns import ContactSearch
 from crm_tui.services.contacts import search_contacts
 from crm_tui.services.records import ContactRecord
 from crm_tui.widgets import safe
@@ -33,6 +37,7 @@ register(
         "ui.contacts_list.column.credit": ("Credit", "Crédito"),
         "ui.contacts_list.column.owner": ("Owner", "Comercial"),
         "ui.contacts_list.on_hold": ("⚠ on hold", "⚠ retenido"),
+        "ui.contacts_list.key.campaign": ("Campaign from this list", "Campaña con esta lista"),
     }
 )
 
@@ -108,7 +113,15 @@ CONTACT_LIST_COLUMNS = (
 
 
 class ContactsScreen(SearchListScreen[ContactRecord]):
-    """Every contact, searchable, paged; Enter opens the contact."""
+    """Every contact, searchable, paged; Enter opens the contact; `C`
+    schedules a call campaign to the contacts the search lists."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # A supervisor's key: in help and the palette, not in every agent's footer.
+        Binding(
+            "C", "campaign", "ui.contacts_list.key.campaign", show=False, id="campaign_from_list"
+        ),
+    ]
 
     def make_list(self) -> SearchList[ContactRecord]:
         table = PagedTable(CONTACT_LIST_COLUMNS, id="contacts")
@@ -116,3 +129,7 @@ class ContactsScreen(SearchListScreen[ContactRecord]):
 
     def open_record(self, record: ContactRecord) -> None:
         open_contact(self.app, record.code)
+
+    def action_campaign(self) -> None:
+        search = self.search_list.search or ""
+        open_campaign_form(self, self.actor, contact_search=ContactSearch(search))

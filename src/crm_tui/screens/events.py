@@ -70,6 +70,7 @@ register(
         ),
         "ui.events_list.column.when": ("When", "Cuándo"),
         "ui.events_list.key.horizon": ("14/30/90 days", "14/30/90 días"),
+        "ui.events_list.key.calendar": ("Calendar", "Calendario"),
     }
 )
 
@@ -164,6 +165,7 @@ class EventsScreen(CrmScreen[None]):
         Binding("r", "refresh", "ui.key.refresh", id="refresh"),
         Binding("h", "next_horizon", "ui.events_list.key.horizon", id="horizon"),
         Binding("D", "close_event", "ui.close_event.key.open", id="close_event"),
+        Binding("v", "calendar", "ui.events_list.key.calendar", id="events_calendar"),
     ]
 
     def __init__(self) -> None:
@@ -225,6 +227,12 @@ class EventsScreen(CrmScreen[None]):
         record = self.agenda.record_at_cursor()
         if record is not None:
             open_close_event(self, record)
+
+    def action_calendar(self) -> None:
+        from crm_tui.screens.calendar import CalendarScreen  # opened rarely: loaded then
+
+        if self.is_ready:
+            self.app.push_screen(CalendarScreen(self.actor.username))
 
     @on(EventAgenda.Opened)
     def _open(self, event: EventAgenda.Opened) -> None:

@@ -16,6 +16,7 @@ from textual.screen import Screen
 
 from crm_tui.formatting import truncate
 from crm_tui.i18n import register, t
+from crm_tui.services.event_series import cancel_rest_of_series, rest_of_series
 from crm_tui.services.interactions import delete_interaction
 from crm_tui.services.records import InteractionRecord, UserRecord
 from crm_tui.services.text import clean_line
@@ -37,6 +38,10 @@ register(
         ),
         "ui.actions.delete": ("Delete", "Borrar"),
         "ui.actions.deleted": ("Interaction {id} deleted", "Interacción {id} borrada"),
+        "ui.actions.deleted_many": (
+            "{count} interactions deleted",
+            "{count} interacciones borradas",
+        ),
     }
 )
 
@@ -97,27 +102,55 @@ def delete_question(record: InteractionRecord) -> str:
 def confirm_delete(
     screen: Screen[Any], record: InteractionRecord, on_done: Done | None = None
 ) -> None:
-    """Ask, then delete `record`; `on_done` gets the deleted record."""
+    """Ask, then delete `record`; `on_done` gets the deleted record. An
+    occurrence of a repeating event may take the open ones after it along
+    (the question says how many), which ends the series early."""
+    if not record.series_uid:
+        _ask_delete(screen, record, rest=0, on_done=on_done)
+        return
+    run_db(
+        screen,
+        partial(rest_of_series, record),
+        done=lambda rest: _ask_delete(screen, record, rest=rest, on_done=on_done),
+        group="delete-interaction",
+    )
+
+
+def _ask_delete(
+    screen: Screen[Any], record: InteractionRecord, *, rest: int, on_done: Done | None
+) -> None:
     from crm_tui.screens.confirm import ConfirmScreen
+    from crm_tui.screens.series_delete_dialog import SeriesDeleteScreen
 
     actor = _actor(screen)
+    question: ConfirmScreen
+    if rest > 1:
+        question = SeriesDeleteScreen(delete_question(record), rest=rest)
+    else:
+        question = ConfirmScreen(
+            delete_question(record), confirm_label=t("ui.actions.delete"), danger=True
+        )
 
-    def deleted(gone: InteractionRecord) -> None:
+    def deleted(gone: list[InteractionRecord]) -> None:
         _crm(screen).data_changed()
-        safe.notify(screen.app, t("ui.actions.deleted", id=gone.id))
+        if len(gone) == 1:
+            safe.notify(screen.app, t("ui.actions.deleted", id=gone[0].id))
+        else:
+            safe.notify(screen.app, t("ui.actions.deleted_many", count=len(gone)))
         if on_done is not None:
-            on_done(gone)
+            on_done(record)
 
     def answered(confirmed: bool | None) -> None:
-        if confirmed:
-            run_db(
-                screen,
-                partial(delete_interaction, record.id, actor=actor),
-                done=deleted,
-                group="delete-interaction",
-            )
+        if not confirmed:
+            return
+        if isinstance(question, SeriesDeleteScreen) and question.whole_rest:
+            job = partial(cancel_rest_of_series, record, actor=actor)
+        else:
+            job = partial(_delete_one, record.id, actor)
+        run_db(screen, job, done=deleted, group="delete-interaction")
 
-    question = ConfirmScreen(
-        delete_question(record), confirm_label=t("ui.actions.delete"), danger=True
-    )
     screen.app.push_screen(question, callback=answered)
+
+
+def _delete_one(interaction_id: int, actor: UserRecord) -> list[InteractionRecord]:
+    return [delete_interaction(interaction_id, actor=actor)]

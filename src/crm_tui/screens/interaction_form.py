@@ -9,8 +9,9 @@ a worker before the fields appear.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -28,8 +29,9 @@ from crm_tui import clock
 from crm_tui.i18n import language, register, t
 from crm_tui.screens.confirm import ConfirmScreen
 from crm_tui.services.contacts import get_contact, opportunities_of
-from crm_tui.services.dates import format_interchange
+from crm_tui.services.dates import format_interchange, parse_when
 from crm_tui.services.errors import Conflict, CrmError, ValidationError
+from crm_tui.services.event_series import DEFAULT_SLOT, SLOTS, create_event, next_half_hour
 from crm_tui.services.interactions import (
     DateInput,
     InteractionDraft,
@@ -44,13 +46,21 @@ from crm_tui.services.records import (
     TypeRecord,
     UserRecord,
 )
+from crm_tui.services.recurrence import PRESETS, describe, is_last_week, occurrences, preset_rule
+from crm_tui.services.recurrence import parse as parse_rule
 from crm_tui.services.types import TypeIndex, list_types
 from crm_tui.services.users import list_users
 from crm_tui.services.vocab import DIRECTION, OUTCOME, PRIORITY, STATUS, Vocabulary
 from crm_tui.ui_text import localise_bindings
 from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
-from crm_tui.widgets.form_field import FormField, date_hint
+from crm_tui.widgets.form_field import (
+    FormField,
+    date_hint,
+    short_datetime,
+    show_problems,
+    show_validation,
+)
 from crm_tui.widgets.interaction_table import type_parts
 
 if TYPE_CHECKING:
@@ -103,10 +113,70 @@ register(
             "¿Descartar lo que cambió en este formulario?",
         ),
         "ui.form.discard": ("Discard", "Descartar"),
+        "ui.form.title_event": ("New event", "Nuevo evento"),
+        "ui.form.label.name": ("Name", "Nombre"),
+        "ui.form.label.details": ("Details", "Detalles"),
+        "ui.form.label.duration": ("Duration", "Duración"),
+        "ui.form.label.repeat": ("Repeat", "Repetir"),
+        "ui.form.label.recurrence": ("Repeat rule", "Regla"),
+        "ui.form.other_end": ("the end typed", "el fin escrito"),
+        "ui.form.typed_rule": ("the rule typed", "la regla escrita"),
+        "ui.form.end_placeholder": ("e.g. +1h, 11:30", "p. ej. +1h, 11:30"),
+        "ui.form.rule_placeholder": (
+            "e.g. every monday, 10 times",
+            "p. ej. cada lunes, hasta el 30/06/2027",
+        ),
+        "ui.form.minutes": ("{n} min", "{n} min"),
+        "ui.form.hours": ("{n} h", "{n} h"),
+        "ui.form.hours_minutes": ("{n} h {m} min", "{n} h {m} min"),
+        "ui.form.preview": ("{count} events, next: {next}", "{count} eventos, próximos: {next}"),
+        "ui.form.preview_one": ("1 event: {next}", "1 evento: {next}"),
+        "ui.form.events_saved": (
+            "{count} events saved, the first is {id}",
+            "{count} eventos guardados, el primero es {id}",
+        ),
     }
 )
 
 DATE_FIELDS = ("occurred_at", "starts_at", "ends_at", "follow_up_at")
+# Controls that only help fill others in (the end, the rule): not saved.
+HELPER_FIELDS = ("duration", "repeat")
+LOG_FIELDS = (
+    "contact",
+    "opportunity",
+    "type",
+    "direction",
+    "internal",
+    "status",
+    "priority",
+    "subject",
+    "note",
+    "outcome",
+    *DATE_FIELDS,
+    "location",
+    "tags",
+    "user",
+)
+# An event, in the order the help article names what to fill in.
+EVENT_FIELDS = (
+    "contact",
+    "opportunity",
+    "type",
+    "subject",
+    "user",
+    "starts_at",
+    "duration",
+    "ends_at",
+    "repeat",
+    "recurrence",
+    "location",
+    "note",
+    "priority",
+    "tags",
+    "internal",
+)
+# How many next starts the repetition's preview names.
+PREVIEW_STARTS = 3
 
 # What each control holds, by field id: the text of inputs, a Select's value
 # ("" for blank, the shared pool, no opportunity), the checkbox's state.
@@ -185,6 +255,8 @@ def draft_changes(values: FormValues, names: Iterable[str]) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     for name in names:
         value = values[name]
+        if name in HELPER_FIELDS:
+            continue
         if name == "user":
             changes.update(user=value or None, pool=not value)
         elif name == "tags":
@@ -198,6 +270,54 @@ def draft_changes(values: FormValues, names: Iterable[str]) -> dict[str, Any]:
 
 def _option(text: str, value: str, style: str = "") -> tuple[Text, str]:
     return safe.cell(text, style), value
+
+
+def slot_text(slot: timedelta, lang: str) -> str:
+    """`30 min`, `1 h`, `1 h 30 min`."""
+    hours, minutes = divmod(int(slot.total_seconds()) // 60, 60)
+    if not hours:
+        return t("ui.form.minutes", lang, n=minutes)
+    if not minutes:
+        return t("ui.form.hours", lang, n=hours)
+    return t("ui.form.hours_minutes", lang, n=hours, m=minutes)
+
+
+def typed_date(text: str, base: datetime) -> datetime | None:
+    """What a date input's text means, or None while it is not a date."""
+    try:
+        return parse_when(text, now=base).value if text.strip() else None
+    except ValidationError:
+        return None
+
+
+def repeat_options(start: datetime, lang: str) -> list[tuple[Text, str]]:
+    """The repetitions offered for an event starting at `start`, each
+    said as the sentence its rule reads as ("Every fourth Monday of the
+    month")."""
+    codes = [code for code in PRESETS if code != "monthly_last" or is_last_week(start)]
+    return [_option(describe(preset_rule(code, start), lang), code) for code in codes]
+
+
+def repetition_preview(text: str, start: datetime | None, lang: str, now: datetime) -> str:
+    """What the typed repetition makes: how many events and the next
+    starts, or why it is not one; "" while there is nothing to say."""
+    if not text.strip() or start is None:
+        return ""
+    try:
+        rule = parse_rule(text, start)
+    except ValidationError as exc:
+        return exc.message(lang)
+    starts = occurrences(start, rule)
+    if len(starts) <= 1:
+        return describe(rule, lang)
+    shown = ", ".join(short_datetime(each, lang, now) for each in starts[:PREVIEW_STARTS])
+    count = t("ui.form.preview", lang, count=len(starts), next=f"{shown}, …")
+    return f"{describe(rule, lang)} · {count}"
+
+
+def _listed(save: Callable[[], InteractionRecord]) -> list[InteractionRecord]:
+    """What one save gives, as a new event's saves are: a list."""
+    return [save()]
 
 
 def _type_option(kind: TypeRecord, lang: str) -> tuple[Text, str]:
@@ -247,6 +367,12 @@ class InteractionFormScreen(ModalScreen[InteractionRecord | None]):
     InteractionFormScreen Input.date-input {
         width: 26;
     }
+    InteractionFormScreen #recurrence-preview {
+        width: 1fr;
+        height: auto;
+        margin-left: 14;
+        color: $text-muted;
+    }
     InteractionFormScreen #form-buttons {
         height: 1;
         align-horizontal: right;
@@ -269,15 +395,22 @@ class InteractionFormScreen(ModalScreen[InteractionRecord | None]):
         actor: UserRecord,
         draft: InteractionDraft,
         record: InteractionRecord | None = None,
+        *,
+        event: bool = False,
     ) -> None:
         super().__init__()
         localise_bindings(self)
         self.actor = actor
         self.draft = draft
         self.record = record
+        # A new future event: its own fields, and it may repeat.
+        self.event = event and record is None
         self.choices: FormChoices | None = None
         self._initial: FormValues = {}
         self._saving = False
+        # What the form itself last wrote into the end and the rule: a
+        # change to anything else is the person typing their own.
+        self._filled: dict[str, str] = {}
 
     @classmethod
     def for_new(
@@ -296,6 +429,25 @@ class InteractionFormScreen(ModalScreen[InteractionRecord | None]):
         return cls(actor, replace(start, contact=contact, created_by=actor.username))
 
     @classmethod
+    def for_event(
+        cls, actor: UserRecord, *, contact: str, opportunity: str | None
+    ) -> InteractionFormScreen:
+        """A future event of `contact`, scheduled by `actor`: pending,
+        starting at the next half hour and lasting the default slot."""
+        start = next_half_hour(clock.now())
+        draft = InteractionDraft(
+            type="",
+            contact=contact,
+            opportunity=opportunity,
+            created_by=actor.username,
+            kind="scheduled",
+            status="pending",
+            starts_at=start,
+            ends_at=start + DEFAULT_SLOT,
+        )
+        return cls(actor, draft, event=True)
+
+    @classmethod
     def for_edit(cls, actor: UserRecord, record: InteractionRecord) -> InteractionFormScreen:
         return cls(actor, draft_of(record), record)
 
@@ -303,7 +455,9 @@ class InteractionFormScreen(ModalScreen[InteractionRecord | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form-frame") as frame:
-            if self.record is None:
+            if self.event:
+                frame.border_title = t("ui.form.title_event")
+            elif self.record is None:
                 frame.border_title = t("ui.form.title_new")
             else:
                 frame.border_title = t("ui.form.title_edit", id=self.record.id)
@@ -335,6 +489,8 @@ class InteractionFormScreen(ModalScreen[InteractionRecord | None]):
 
     async def _show_fields(self) -> None:
         await self.recompose()
+        if self.event:
+            self._show_preview()
         self._initial = self._values()
         first_empty = "type" if not self._initial["type"] else "subject"
         self.query_one(f"#{first_empty}").focus()
@@ -352,13 +508,17 @@ class InteractionFormScreen(ModalScreen[InteractionRecord | None]):
             return [*choices.types, self.record.type]
         return choices.types
 
-    def _fields(self, choices: FormChoices) -> Iterator[FormField]:
+    def _fields(self, choices: FormChoices) -> Iterator[Widget]:
         lang = language()
         types = self._types(choices)
         values = start_values(self.draft, types, new=self.record is None)
+        if self.event and not values["opportunity"] and len(choices.opportunities) == 1:
+            # The usual case: the contact's only opportunity.
+            values["opportunity"] = choices.opportunities[0].code
+        renamed = {"subject": "name", "note": "details"} if self.event else {}
 
         def label(name: str) -> str:
-            return t(f"ui.form.label.{name}")
+            return t(f"ui.form.label.{renamed.get(name, name)}")
 
         def select(
             name: str, options: list[tuple[Text, str]], *, blank: str | None = None
@@ -383,63 +543,123 @@ class InteractionFormScreen(ModalScreen[InteractionRecord | None]):
         def vocabulary(name: str, terms: Vocabulary) -> list[tuple[Text, str]]:
             return [_option(terms.label(code, lang), code) for code in terms.codes]
 
-        contact = choices.contact
-        yield FormField(
-            label("contact"),
-            Static(safe.plain_line(f"{contact.code} · {contact.name}"), id="contact"),
-        )
-        yield select(
-            "opportunity",
-            [
-                _option(t("ui.form.no_opportunity"), ""),
-                *(_option(f"{o.code} · {o.title}", o.code) for o in choices.opportunities),
-            ],
-        )
-        yield select(
-            "type",
-            [_type_option(kind, lang) for kind in types],
-            blank=t("ui.form.choose_type"),
-        )
-        yield select("direction", vocabulary("direction", DIRECTION))
-        yield FormField(
-            label("internal"),
-            Checkbox(
-                safe.plain_line(t("ui.form.internal_hint")),
-                bool(values["internal"]),
-                compact=True,
-                id="internal",
-            ),
-        )
-        yield select("status", vocabulary("status", STATUS), blank=t("ui.form.status_by_date"))
-        yield select("priority", vocabulary("priority", PRIORITY))
-        yield text("subject")
-        yield FormField(
-            label("note"),
-            TextArea(str(values["note"]), soft_wrap=True, compact=True, id="note"),
-        )
-        yield select("outcome", vocabulary("outcome", OUTCOME), blank=t("ui.form.no_outcome"))
         now = clock.now()
-        for name in DATE_FIELDS:
-            placeholder = t(
-                "ui.form.occurred_placeholder"
-                if name == "occurred_at"
-                else "ui.form.date_placeholder"
-            )
+
+        def date(name: str) -> FormField:
+            placeholder = {
+                "occurred_at": "ui.form.occurred_placeholder",
+                "ends_at": "ui.form.end_placeholder" if self.event else "ui.form.date_placeholder",
+            }.get(name, "ui.form.date_placeholder")
             typed = str(values[name])
-            yield FormField(
+            return FormField(
                 label(name),
-                Input(typed, placeholder=placeholder, compact=True, id=name, classes="date-input"),
-                aside=Label(safe.plain_line(date_hint(typed, lang, now)), id=f"{name}-hint"),
+                Input(
+                    typed, placeholder=t(placeholder), compact=True, id=name, classes="date-input"
+                ),
+                aside=Label(safe.plain_line(self._date_hint(name, typed)), id=f"{name}-hint"),
             )
-        yield text("location")
-        yield text("tags", t("ui.form.tags_placeholder"))
-        yield select(
-            "user",
-            [
-                *(_option(f"{u.display_name} ({u.username})", u.username) for u in choices.users),
-                _option(t("ui.form.pool"), ""),
-            ],
-        )
+
+        contact = choices.contact
+        makers: dict[str, Callable[[], Widget]] = {
+            "contact": lambda: FormField(
+                label("contact"),
+                Static(safe.plain_line(f"{contact.code} · {contact.name}"), id="contact"),
+            ),
+            "opportunity": lambda: select(
+                "opportunity",
+                [
+                    _option(t("ui.form.no_opportunity"), ""),
+                    *(_option(f"{o.code} · {o.title}", o.code) for o in choices.opportunities),
+                ],
+            ),
+            "type": lambda: select(
+                "type",
+                [_type_option(kind, lang) for kind in types],
+                blank=t("ui.form.choose_type"),
+            ),
+            "direction": lambda: select("direction", vocabulary("direction", DIRECTION)),
+            "internal": lambda: FormField(
+                label("internal"),
+                Checkbox(
+                    safe.plain_line(t("ui.form.internal_hint")),
+                    bool(values["internal"]),
+                    compact=True,
+                    id="internal",
+                ),
+            ),
+            "status": lambda: select(
+                "status", vocabulary("status", STATUS), blank=t("ui.form.status_by_date")
+            ),
+            "priority": lambda: select("priority", vocabulary("priority", PRIORITY)),
+            "subject": lambda: text("subject"),
+            "note": lambda: FormField(
+                label("note"),
+                TextArea(str(values["note"]), soft_wrap=True, compact=True, id="note"),
+            ),
+            "outcome": lambda: select(
+                "outcome", vocabulary("outcome", OUTCOME), blank=t("ui.form.no_outcome")
+            ),
+            **{name: partial(date, name) for name in DATE_FIELDS},
+            "location": lambda: text("location"),
+            "tags": lambda: text("tags", t("ui.form.tags_placeholder")),
+            "user": lambda: select(
+                "user",
+                [
+                    *(
+                        _option(f"{u.display_name} ({u.username})", u.username)
+                        for u in choices.users
+                    ),
+                    _option(t("ui.form.pool"), ""),
+                ],
+            ),
+            "duration": lambda: select(
+                "duration",
+                [_option(slot_text(slot, lang), str(slot.seconds // 60)) for slot in SLOTS],
+                blank=t("ui.form.other_end"),
+            ),
+            "repeat": lambda: select(
+                "repeat",
+                repeat_options(typed_date(str(values["starts_at"]), now) or now, lang),
+                blank=t("ui.form.typed_rule"),
+            ),
+            "recurrence": lambda: text("recurrence", t("ui.form.rule_placeholder")),
+        }
+        if self.event:
+            values.update(self._event_values(values))
+        for name in EVENT_FIELDS if self.event else LOG_FIELDS:
+            yield makers[name]()
+            if name == "recurrence":
+                yield Label(id="recurrence-preview")
+
+    def _event_values(self, values: FormValues) -> FormValues:
+        """The helpers' first values: the slot the start and end make, and
+        the rule as it was given."""
+        start = typed_date(str(values["starts_at"]), clock.now())
+        end = typed_date(str(values["ends_at"]), clock.now())
+        slot = str(int((end - start).total_seconds()) // 60) if start and end else ""
+        self._filled = {"ends_at": str(values["ends_at"]), "recurrence": self.draft.recurrence}
+        return {
+            "duration": slot if slot in {str(s.seconds // 60) for s in SLOTS} else "",
+            "repeat": "" if self.draft.recurrence else "none",
+            "recurrence": self.draft.recurrence,
+        }
+
+    def _start(self) -> datetime | None:
+        """The start as typed so far, if it is a date."""
+        starts = self.query("#starts_at")
+        typed = starts.first(Input).value if starts else _date_text(self.draft.starts_at)
+        return typed_date(typed, clock.now())
+
+    def _date_hint(self, name: str, typed: str) -> str:
+        """An end typed as an offset ("+1h") counts from the start."""
+        lang, now = language(), clock.now()
+        start = self._start() if name == "ends_at" and typed.strip().startswith("+") else None
+        if start is None:
+            return date_hint(typed, lang, now)
+        end = typed_date(typed, start)
+        if end is None:
+            return date_hint(typed, lang, now)
+        return f"→ {short_datetime(end, lang, now)}"
 
     # --- reading and editing ---------------------------------------------------------------
 
@@ -474,7 +694,65 @@ class InteractionFormScreen(ModalScreen[InteractionRecord | None]):
             field.show_errors([])
         if isinstance(control, Input) and control.has_class("date-input"):
             hint = self.query_one(f"#{control.id}-hint", Label)
-            hint.update(safe.plain_line(date_hint(control.value, language(), clock.now())))
+            hint.update(safe.plain_line(self._date_hint(control.id or "", control.value)))
+        if self.event:
+            self._event_edited(control)
+
+    def _event_edited(self, control: Widget) -> None:
+        """Keep the helpers and what they fill in together: a slot sets the
+        end from the start, a repetition writes its rule; typing an end or
+        a rule of one's own leaves the helper on "as typed"."""
+        name = control.id or ""
+        if name == "starts_at":
+            self._refresh_repeat_options()
+            self._fill_end()
+            self._fill_rule()
+        elif name == "duration":
+            self._fill_end()
+        elif name == "repeat":
+            self._fill_rule()
+        elif isinstance(control, Input) and control.value != self._filled.get(name, control.value):
+            helper = "duration" if name == "ends_at" else "repeat"
+            self.query_one(f"#{helper}", Select).clear()
+        if name in ("starts_at", "recurrence", "repeat"):
+            self._show_preview()
+
+    def _fill(self, name: str, text: str) -> None:
+        self._filled[name] = text
+        self.query_one(f"#{name}", Input).value = text
+
+    def _fill_end(self) -> None:
+        minutes = self.query_one("#duration", Select).selection
+        start = self._start()
+        if minutes and start is not None:
+            self._fill("ends_at", format_interchange(start + timedelta(minutes=int(minutes))))
+
+    def _fill_rule(self) -> None:
+        code = self.query_one("#repeat", Select).selection
+        start = self._start()
+        if code and start is not None:
+            self._fill(
+                "recurrence",
+                describe(preset_rule(code, start), language()) if code != "none" else "",
+            )
+
+    def _refresh_repeat_options(self) -> None:
+        """The choices name the start's weekday and day: follow it."""
+        start = self._start()
+        repeat = self.query_one("#repeat", Select)
+        if start is None:
+            return
+        chosen = repeat.selection
+        options = repeat_options(start, language())
+        with self.prevent(Select.Changed):
+            repeat.set_options(options)
+            if chosen in {code for _, code in options}:
+                repeat.value = chosen
+
+    def _show_preview(self) -> None:
+        text = self.query_one("#recurrence", Input).value
+        preview = repetition_preview(text, self._start(), language(), clock.now())
+        self.query_one("#recurrence-preview", Label).update(safe.plain(preview))
 
     @on(Input.Submitted)
     def _next_field(self) -> None:
@@ -488,24 +766,29 @@ class InteractionFormScreen(ModalScreen[InteractionRecord | None]):
         if self.choices is None or self._saving:
             return
         values = self._values()
-        self._show_problems([])
+        show_problems(self, [])
         for field in self.query(FormField):
             field.show_errors([])
+        call: Callable[[], list[InteractionRecord]]
         if self.record is None:
             draft = replace(self.draft, **draft_changes(values, values))
-            call = partial(create_interaction, draft)
+            if self.event:
+                call = partial(create_event, draft)
+            else:
+                call = partial(_listed, partial(create_interaction, draft))
         else:
             changes = draft_changes(values, self._changed(values))
             if not changes:
                 self.dismiss(None)
                 return
-            call = partial(
+            edit = partial(
                 edit_interaction,
                 self.record.id,
                 changes,
                 actor=self.actor,
                 expected_version=self.record.version,
             )
+            call = partial(_listed, edit)
         self._set_saving(True)
         run_db(self, call, done=self._saved, failed=self._save_failed, group="form-save")
 
@@ -513,41 +796,24 @@ class InteractionFormScreen(ModalScreen[InteractionRecord | None]):
         self._saving = saving
         self.query_one("#form-save", Button).disabled = saving
 
-    def _saved(self, record: InteractionRecord) -> None:
+    def _saved(self, records: list[InteractionRecord]) -> None:
+        """The record, or a repeating event's occurrences (the first is
+        what the form hands back)."""
         cast("CrmApp", self.app).data_changed()
-        safe.notify(self.app, t("ui.form.saved", id=record.id))
-        self.dismiss(record)
+        if len(records) == 1:
+            safe.notify(self.app, t("ui.form.saved", id=records[0].id))
+        else:
+            safe.notify(self.app, t("ui.form.events_saved", count=len(records), id=records[0].id))
+        self.dismiss(records[0])
 
     def _save_failed(self, error: CrmError | DatabaseError, reason: str) -> None:
         self._set_saving(False)
         if isinstance(error, ValidationError):
-            self._show_validation(error)
+            show_validation(self, error)
         elif isinstance(error, Conflict):
-            self._show_problems([reason, t("ui.form.conflict_hint")])
+            show_problems(self, [reason, t("ui.form.conflict_hint")])
         else:
-            self._show_problems([reason])
-
-    def _show_validation(self, error: ValidationError) -> None:
-        """Each message under its field; focus on the first wrong field.
-        A message about something the form does not show goes below it."""
-        by_field: dict[str, list[str]] = {}
-        for problem in error.errors:
-            by_field.setdefault(problem.field, []).append(problem.message())
-        first_wrong: FormField | None = None
-        for field in self.query(FormField):
-            messages = by_field.pop(field.control.id or "", [])
-            field.show_errors(messages)
-            if messages and first_wrong is None:
-                first_wrong = field
-        self._show_problems([message for messages in by_field.values() for message in messages])
-        if first_wrong is not None:
-            first_wrong.control.focus()
-            first_wrong.scroll_visible()
-
-    def _show_problems(self, messages: list[str]) -> None:
-        problem = self.query_one("#form-problem", Label)
-        problem.update(safe.plain("\n".join(messages)))
-        problem.set_class(bool(messages), "-shown")
+            show_problems(self, [reason])
 
     # --- leaving -------------------------------------------------------------------------------
 

@@ -1,21 +1,41 @@
-"""All interactions, newest first, with search and filters."""
+"""All interactions, newest first, with search and filters; `C` schedules
+a call campaign to the contacts of what the list shows."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header
 
-from crm_tui.i18n import t
+from crm_tui.i18n import register, t
 from crm_tui.screens.base import CrmScreen
+from crm_tui.screens.campaign_form import open_campaign_form
 from crm_tui.screens.navigation import open_interaction
+from crm_tui.services.campaigns import ContactSearch
 from crm_tui.services.records import InteractionFilter
 from crm_tui.widgets.interaction_browser import InteractionBrowser
 from crm_tui.widgets.interaction_table import InteractionTable
 
+register(
+    {
+        "ui.interactions.key.campaign": ("Campaign from this list", "Campaña con esta lista"),
+    }
+)
+
 
 class InteractionsScreen(CrmScreen[None]):
     """Every interaction in the database, paged."""
+
+    # On the screen, not the shared browser: a timeline's `C` opens its contact.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # A supervisor's key: in help and the palette, not in every agent's footer.
+        Binding(
+            "C", "campaign", "ui.interactions.key.campaign", show=False, id="campaign_from_list"
+        ),
+    ]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -42,3 +62,12 @@ class InteractionsScreen(CrmScreen[None]):
     @on(InteractionTable.Opened)
     def _open(self, event: InteractionTable.Opened) -> None:
         open_interaction(self.app, event.record)
+
+    def action_campaign(self) -> None:
+        """The contacts of the interactions listed; with no filter and no
+        search that is every interaction, so every contact."""
+        wanted = self.browser.effective_filter()
+        if wanted is None or wanted.is_empty():
+            open_campaign_form(self, self.actor, contact_search=ContactSearch())
+        else:
+            open_campaign_form(self, self.actor, selection=wanted)

@@ -1,6 +1,7 @@
-"""Creating an interaction starts here: log one, or start from a
-preconfigured task template (its type, priority and due date filled in).
-Either way the form opens, and what it saves is this screen's result."""
+"""Creating an interaction starts here: log one, schedule a future event
+(which may repeat), or start from a preconfigured task template (its
+type, priority and due date filled in). Each way the form opens, and what
+it saves is this screen's result."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
+from crm_tui import clock
 from crm_tui.i18n import language, register, t
 from crm_tui.screens.interaction_form import InteractionFormScreen
 from crm_tui.services.errors import CrmError
@@ -30,18 +32,24 @@ register(
     {
         "ui.new.title": ("New interaction", "Nueva interacción"),
         "ui.new.log": ("Log an interaction", "Registrar una interacción"),
+        "ui.new.event": ("Schedule an event", "Programar un evento"),
         "ui.new.loading": ("Loading task templates…", "Cargando plantillas de tareas…"),
         "ui.new.template": ("{name} · {type} · due {due}", "{name} · {type} · vence {due}"),
     }
 )
 
 LOG_OPTION = "log"
+EVENT_OPTION = "event"
 
 
 def template_text(template: TemplateRecord, lang: str) -> str:
-    """`Primera llamada al cliente · ☎ Call · due +1h`."""
+    """`Primera llamada al cliente · ☎ Call · due in 1 hour`; a due offset
+    that names a time of day reads as the instant: `due Mon 30 Nov 09:00`."""
+    from crm_tui.screens.template_form import due_when
+
     kind = f"{template.type.glyph} {template.type.label(lang)}"
-    return t("ui.new.template", lang, name=template.name, type=kind, due=template.due_offset)
+    due = due_when(template.due_offset, lang, clock.now())
+    return t("ui.new.template", lang, name=template.name, type=kind, due=due)
 
 
 class NewInteractionScreen(ModalScreen[InteractionRecord | None]):
@@ -93,7 +101,9 @@ class NewInteractionScreen(ModalScreen[InteractionRecord | None]):
         with Vertical(id="new-interaction") as frame:
             frame.border_title = t("ui.new.title")
             yield OptionList(
-                Option(safe.plain_line(t("ui.new.log")), id=LOG_OPTION), id="new-choices"
+                Option(safe.plain_line(t("ui.new.log")), id=LOG_OPTION),
+                Option(safe.plain_line(t("ui.new.event")), id=EVENT_OPTION),
+                id="new-choices",
             )
             yield Label(t("ui.new.loading"), id="new-status")
         yield Footer()
@@ -133,6 +143,12 @@ class NewInteractionScreen(ModalScreen[InteractionRecord | None]):
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
+        if event.option_id == EVENT_OPTION:
+            form = InteractionFormScreen.for_event(
+                self.actor, contact=self.contact, opportunity=self.opportunity
+            )
+            self.app.push_screen(form, callback=self._finish)
+            return
         template = self.templates.get(event.option_id or "")
         if template is None:
             self._open_form(None)

@@ -27,6 +27,7 @@ from crm_tui.screens.close_event_dialog import open_close_event
 from crm_tui.screens.comment_dialog import open_comment_box, opportunity_comment_title
 from crm_tui.screens.navigation import open_contact, open_interaction
 from crm_tui.screens.party import PartyScreen
+from crm_tui.screens.stage_dialog import open_stage_dialog
 from crm_tui.services.comments import CommentTarget
 from crm_tui.services.contacts import get_contact_by_id, get_opportunity
 from crm_tui.services.errors import CrmError
@@ -48,6 +49,7 @@ register(
         "ui.timeline.key.contact": ("Open the contact", "Abrir el cliente"),
         "ui.timeline.key.upcoming": ("Upcoming events", "Próximos eventos"),
         "ui.timeline.key.comment": ("Comment", "Comentar"),
+        "ui.timeline.key.stage": ("Stage", "Etapa"),
     }
 )
 
@@ -75,6 +77,7 @@ class TimelineScreen(PartyScreen[TimelineParty]):
         Binding("C", "open_contact", "ui.timeline.key.contact", id="open_contact"),
         Binding("E", "toggle_upcoming", "ui.timeline.key.upcoming", id="toggle_upcoming"),
         Binding("c", "comment", "ui.timeline.key.comment", id="comment"),
+        Binding("S", "change_stage", "ui.timeline.key.stage", id="change_stage"),
     ]
 
     kind = "opportunity"
@@ -128,6 +131,10 @@ class TimelineScreen(PartyScreen[TimelineParty]):
             target = CommentTarget(opportunity_id=opportunity.id)
             title = opportunity_comment_title(opportunity)
             open_comment_box(self, target, title, lambda _comment: self.refresh_if_stale())
+
+    def action_change_stage(self) -> None:
+        if self.party is not None:
+            open_stage_dialog(self, self.party.opportunity)
 
     # -- upcoming events -----------------------------------------------------------
 

@@ -12,6 +12,10 @@ is one shared lane: one slot per call, consecutive, `per_day` calls a day
 at most — the pool is worked in due order, so its calls become due at a
 steady pace instead of all at once.
 
+Progress: each call counts as done, cancelled or still open (pending or
+in progress) under whoever is responsible for it now, read with one
+grouped query per campaign page over the (campaign, status, user) index.
+
 Speed: 10,000 calls must be written in well under a second, so rows are
 written with multi-row INSERTs (as an import writes them), not through
 `create_interaction`, which costs a dozen statements per call. Everything
@@ -21,24 +25,34 @@ is validated first and written in one transaction: all or nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from peewee import JOIN, fn
+
 from crm_tui import clock
-from crm_tui.exchange.batches import chunks, in_chunks, insert_rows, record_history
 from crm_tui.i18n import register, t
 from crm_tui.services import history
+from crm_tui.services.contacts import search_contacts
 from crm_tui.services.dates import move_into_working_hours, parse_when
-from crm_tui.services.errors import CrmError, FieldError, FieldName, ValidationError
+from crm_tui.services.errors import (
+    CrmError,
+    FieldError,
+    FieldName,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from crm_tui.services.listing import conditions
 from crm_tui.services.notifications import notify
 from crm_tui.services.records import InteractionFilter, UserRecord
 from crm_tui.services.text import NAME_LIMIT, check_length, clean_line
 from crm_tui.services.types import TypeIndex
-from crm_tui.services.users import to_record
+from crm_tui.services.users import supervises, to_record
 from crm_tui.services.vocab import OPEN_STATUSES
+from crm_tui.store.bulk import chunks, in_chunks, insert_rows
 from crm_tui.store.db import writes
 from crm_tui.store.ids import new_uid
 from crm_tui.store.models import Campaign, Contact, Interaction, User
@@ -49,9 +63,18 @@ register(
         "field.campaign_contacts": ("contacts", "clientes"),
         "field.campaign_agents": ("agents", "agentes"),
         "error.campaign_contacts_or_filter": (
-            "give either contact codes or filters, not both",
-            "indique códigos de cliente o filtros, no ambos",
+            "choose the contacts one way: codes, filters or a contact search",
+            "elija los clientes de una sola forma: códigos, filtros o una búsqueda de clientes",
         ),
+        "error.campaign_no_matching_contacts": (
+            "no contact matches the search",
+            "ningún cliente coincide con la búsqueda",
+        ),
+        "error.campaign_not_allowed": (
+            "Only supervisors can schedule campaigns",
+            "Solo los supervisores pueden programar campañas",
+        ),
+        "error.unknown_campaign": ("unknown campaign {value}", "campaña desconocida {value}"),
         "error.campaign_agents_or_pool": (
             "give either agents or the pool, not both",
             "indique agentes o la bolsa común, no ambos",
@@ -82,21 +105,35 @@ register(
 
 DEFAULT_HOURS = "09:00-18:00"
 DEFAULT_SLOT_MINUTES = 15
+CAMPAIGN_PAGE = 50
+# Contacts a search reads per query while collecting a campaign's contacts.
+_SEARCH_PAGE = 1_000
 _HOURS = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*-\s*(\d{1,2})(?::(\d{2}))?\s*$")
 
 
 @dataclass(frozen=True)
+class ContactSearch:
+    """Contacts as the contacts list finds them: `text` in the code, name,
+    company or phone (empty: every contact), of the owner `owner` (a
+    username) when given."""
+
+    text: str = ""
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
 class CampaignPlan:
-    """What a supervisor asks for. The contacts are either `contacts`
-    (codes) or the distinct contacts of the interactions `selection`
-    matches; the calls go to `agents` (usernames) or, with `pool`, to the
-    shared pool."""
+    """What a supervisor asks for. The contacts are `contacts` (codes), the
+    distinct contacts of the interactions `selection` matches, or those
+    `contact_search` finds; the calls go to `agents` (usernames) or, with
+    `pool`, to the shared pool."""
 
     name: str
     type: str  # interaction type: code or label
     start: datetime | str
     contacts: tuple[str, ...] = ()
     selection: InteractionFilter | None = None
+    contact_search: ContactSearch | None = None
     agents: tuple[str, ...] = ()
     pool: bool = False
     slot_minutes: int = DEFAULT_SLOT_MINUTES
@@ -110,6 +147,70 @@ class CampaignRecord:
     uid: str
     name: str
     total: int  # calls scheduled
+    last: datetime | None  # the start of the last call
+
+
+@dataclass(frozen=True)
+class CampaignPreview:
+    """What a plan would schedule, before anything is written."""
+
+    contacts: int
+    calls: int
+    last: datetime | None  # the start of the last call
+
+
+@dataclass(frozen=True)
+class CallCounts:
+    """A campaign's calls by where they stand; `open` is pending or in
+    progress."""
+
+    done: int = 0
+    open: int = 0
+    cancelled: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.done + self.open + self.cancelled
+
+    @property
+    def settled(self) -> int:
+        """The calls nobody has to make any more."""
+        return self.done + self.cancelled
+
+    def adding(self, status: str, count: int) -> CallCounts:
+        if status == "done":
+            return CallCounts(self.done + count, self.open, self.cancelled)
+        if status == "cancelled":
+            return CallCounts(self.done, self.open, self.cancelled + count)
+        return CallCounts(self.done, self.open + count, self.cancelled)
+
+
+@dataclass(frozen=True)
+class CampaignSummary:
+    """One campaign as the supervisor's list shows it. `total` is what was
+    scheduled; `calls` counts the calls there still are (a deleted call is
+    in neither of its counts)."""
+
+    id: int
+    uid: str
+    name: str
+    created_by: str  # display name
+    created_at: datetime
+    total: int
+    calls: CallCounts = field(default_factory=CallCounts)
+
+
+@dataclass(frozen=True)
+class AgentProgress:
+    username: str | None  # None: the shared pool
+    display_name: str  # "" for the pool
+    calls: CallCounts
+
+
+@dataclass(frozen=True)
+class CampaignProgress:
+    campaign: CampaignSummary
+    agents: list[AgentProgress]  # by display name, the pool last
 
 
 @dataclass(frozen=True)
@@ -166,26 +267,55 @@ def _field_error(field_id: str, error: CrmError) -> list[FieldError]:
 
 
 def _contact_ids(plan: CampaignPlan, errors: list[FieldError]) -> list[int]:
-    """The campaign's contacts, each once, in the order given (codes) or by
-    code (a selection)."""
+    """The campaign's contacts, each once: in the order given (codes), by
+    code (a selection) or by name (a contact search)."""
     has_filter = plan.selection is not None and not plan.selection.is_empty()
-    if plan.contacts and has_filter:
+    ways = [bool(plan.contacts), has_filter, plan.contact_search is not None]
+    if sum(ways) > 1:
         errors.append(FieldError("contacts", "error.campaign_contacts_or_filter"))
         return []
+    if plan.contact_search is not None:
+        return _searched_contact_ids(plan.contact_search, errors)
     if has_filter:
         assert plan.selection is not None
-        try:
-            where = conditions(plan.selection)
-        except CrmError as exc:
-            errors.extend(_field_error("contacts", exc))
-            return []
-        selected = Interaction.select(Interaction.contact).where(*where)
-        query = Contact.select(Contact.id).where(Contact.id.in_(selected)).order_by(Contact.code)
-        ids = [row[0] for row in query.tuples()]
-        if not ids:
-            errors.append(FieldError("contacts", "error.campaign_no_contacts"))
-        return ids
-    codes = list(dict.fromkeys(clean_line(code) for code in plan.contacts))
+        return _selected_contact_ids(plan.selection, errors)
+    return _coded_contact_ids(plan.contacts, errors)
+
+
+def _selected_contact_ids(selection: InteractionFilter, errors: list[FieldError]) -> list[int]:
+    try:
+        where = conditions(selection)
+    except CrmError as exc:
+        errors.extend(_field_error("contacts", exc))
+        return []
+    selected = Interaction.select(Interaction.contact).where(*where)
+    query = Contact.select(Contact.id).where(Contact.id.in_(selected)).order_by(Contact.code)
+    ids = [row[0] for row in query.tuples()]
+    if not ids:
+        errors.append(FieldError("contacts", "error.campaign_no_contacts"))
+    return ids
+
+
+def _searched_contact_ids(search: ContactSearch, errors: list[FieldError]) -> list[int]:
+    """What the contacts list would show for the search, every page of it,
+    so a campaign "from this list" takes exactly the contacts listed."""
+    ids: list[int] = []
+    after: tuple[str, int] | None = None
+    while True:
+        page = search_contacts(search.text, after=after, limit=_SEARCH_PAGE)
+        ids.extend(
+            contact.id for contact in page if search.owner is None or contact.owner == search.owner
+        )
+        if len(page) < _SEARCH_PAGE:
+            break
+        after = (page[-1].name, page[-1].id)
+    if not ids:
+        errors.append(FieldError("contacts", "error.campaign_no_matching_contacts"))
+    return ids
+
+
+def _coded_contact_ids(contacts: tuple[str, ...], errors: list[FieldError]) -> list[int]:
+    codes = list(dict.fromkeys(clean_line(code) for code in contacts))
     if not codes:
         errors.append(
             FieldError(
@@ -227,11 +357,12 @@ def _agents(plan: CampaignPlan, errors: list[FieldError]) -> list[UserRecord]:
     return [found[name] for name in names if name in found]
 
 
-def _check(plan: CampaignPlan, now: datetime) -> _Checked:
-    """The plan resolved, or a ValidationError naming every problem."""
+def _check(plan: CampaignPlan, now: datetime, *, named: bool = True) -> _Checked:
+    """The plan resolved, or a ValidationError naming every problem (not a
+    missing name unless `named`: a preview needs none)."""
     errors: list[FieldError] = []
     name = clean_line(plan.name or "")
-    if not name:
+    if not name and named:
         errors.append(
             FieldError("name", "error.required", {"field": FieldName("field.campaign_name")})
         )
@@ -368,11 +499,14 @@ _CALL_FIELDS = [
 
 
 def _write_calls(
-    checked: _Checked, campaign_id: int, actor: UserRecord, now: datetime
+    checked: _Checked,
+    plan: list[tuple[int | None, Slot]],
+    campaign_id: int,
+    actor: UserRecord,
+    now: datetime,
 ) -> dict[int, tuple[int, int]]:
-    """Insert the calls and their history; return agent id -> (calls,
-    the id of the first call) for the notifications."""
-    plan = _assignments(checked)
+    """Insert the calls of `plan` and their history; return agent id ->
+    (calls, the id of the first call) for the notifications."""
     rows: list[tuple[Any, ...]] = []
     for contact_id, (agent_id, (start, end)) in zip(checked.contact_ids, plan, strict=True):
         rows.append(
@@ -405,7 +539,7 @@ def _write_calls(
             .where(Interaction.uid.in_(uids))
             .tuples()
         )
-        record_history(
+        history.record_many(
             history.CAMPAIGN_SCHEDULED,
             actor_id=actor.id,
             at=now,
@@ -419,11 +553,27 @@ def _write_calls(
     return per_agent
 
 
+def _last_start(assignments: list[tuple[int | None, Slot]]) -> datetime | None:
+    return max((start for _, (start, _) in assignments), default=None)
+
+
+def preview_campaign(plan: CampaignPlan) -> CampaignPreview:
+    """How many calls the plan would schedule and when the last would be,
+    writing nothing; a ValidationError as `schedule_campaign` would raise
+    it (but for a missing name)."""
+    checked = _check(plan, clock.now(), named=False)
+    assignments = _assignments(checked)
+    return CampaignPreview(len(checked.contact_ids), len(assignments), _last_start(assignments))
+
+
 @writes
 def schedule_campaign(plan: CampaignPlan, *, actor: UserRecord) -> CampaignRecord:
     """Schedule the plan's calls in one transaction and return the campaign.
-    Each agent is told once how many calls they got (not when the actor
-    gave them to themselves), the notice pointing at their first call."""
+    Only a supervisor may. Each agent is told once how many calls they got
+    (not when the actor gave them to themselves), the notice pointing at
+    their first call."""
+    if not supervises(actor):
+        raise PermissionDenied("error.campaign_not_allowed")
     now = clock.now()
     checked = _check(plan, now)
     uid = new_uid()
@@ -434,7 +584,8 @@ def schedule_campaign(plan: CampaignPlan, *, actor: UserRecord) -> CampaignRecor
         created_at=now,
         total=len(checked.contact_ids),
     ).execute()
-    per_agent = _write_calls(checked, campaign_id, actor, now)
+    assignments = _assignments(checked)
+    per_agent = _write_calls(checked, assignments, campaign_id, actor, now)
     for agent_id, (calls, first_id) in per_agent.items():
         if agent_id != actor.id:
             notify(
@@ -445,4 +596,86 @@ def schedule_campaign(plan: CampaignPlan, *, actor: UserRecord) -> CampaignRecor
                 text=t("campaign.notice", count=calls, name=checked.name),
                 at=now,
             )
-    return CampaignRecord(campaign_id, uid, checked.name, len(checked.contact_ids))
+    return CampaignRecord(
+        campaign_id, uid, checked.name, len(checked.contact_ids), _last_start(assignments)
+    )
+
+
+# --- progress ----------------------------------------------------------------------
+
+
+def _summary_query() -> Any:
+    return (
+        Campaign.select(Campaign, User.display_name.alias("creator_name"))
+        .join(User, on=(Campaign.created_by == User.id))
+        .objects()
+    )
+
+
+def _summary(row: Any, calls: CallCounts) -> CampaignSummary:
+    return CampaignSummary(
+        id=row.id,
+        uid=row.uid,
+        name=row.name,
+        created_by=row.creator_name,
+        created_at=row.created_at,
+        total=row.total,
+        calls=calls,
+    )
+
+
+def _counts_by_campaign(campaign_ids: Iterable[int]) -> dict[int, CallCounts]:
+    counts: dict[int, CallCounts] = {}
+    rows = (
+        Interaction.select(Interaction.campaign, Interaction.status, fn.COUNT(Interaction.id))
+        .where(Interaction.campaign.in_(list(campaign_ids)))
+        .group_by(Interaction.campaign, Interaction.status)
+        .tuples()
+    )
+    for campaign_id, status, count in rows:
+        counts[campaign_id] = counts.get(campaign_id, CallCounts()).adding(status, count)
+    return counts
+
+
+def list_campaigns(
+    *, limit: int = CAMPAIGN_PAGE, before_id: int | None = None
+) -> list[CampaignSummary]:
+    """Campaigns, newest first, with their calls counted; paged by keyset:
+    `before_id` is the id of the last campaign shown."""
+    query = _summary_query()
+    if before_id is not None:
+        query = query.where(Campaign.id < before_id)
+    rows = list(query.order_by(Campaign.id.desc()).limit(max(1, limit)))
+    counts = _counts_by_campaign(row.id for row in rows)
+    return [_summary(row, counts.get(row.id, CallCounts())) for row in rows]
+
+
+def campaign_progress(campaign_id: int) -> CampaignProgress:
+    """A campaign's calls counted for each person now responsible for some
+    (and the pool)."""
+    row = _summary_query().where(Campaign.id == campaign_id).first()
+    if row is None:
+        raise NotFound("error.unknown_campaign", value=str(campaign_id))
+    rows = (
+        Interaction.select(
+            User.username, User.display_name, Interaction.status, fn.COUNT(Interaction.id)
+        )
+        .join(User, JOIN.LEFT_OUTER, on=(Interaction.user == User.id))
+        .where(Interaction.campaign == campaign_id)
+        .group_by(User.username, User.display_name, Interaction.status)
+        .tuples()
+    )
+    by_agent: dict[str | None, tuple[str, CallCounts]] = {}
+    for username, display_name, status, count in rows:
+        name, counts = by_agent.get(username, (display_name or "", CallCounts()))
+        by_agent[username] = (name, counts.adding(status, count))
+    agents = sorted(
+        (AgentProgress(username, name, counts) for username, (name, counts) in by_agent.items()),
+        key=lambda agent: (agent.username is None, agent.display_name.casefold()),
+    )
+    total = CallCounts(
+        sum(agent.calls.done for agent in agents),
+        sum(agent.calls.open for agent in agents),
+        sum(agent.calls.cancelled for agent in agents),
+    )
+    return CampaignProgress(_summary(row, total), agents)

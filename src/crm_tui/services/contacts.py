@@ -8,14 +8,27 @@ from typing import Any
 from peewee import JOIN, Tuple, fn
 
 from crm_tui import clock
+from crm_tui.formatting import stage_label
+from crm_tui.i18n import register
 from crm_tui.services import history
 from crm_tui.services.errors import FieldError, FieldName, NotFound, ValidationError
-from crm_tui.services.records import ContactRecord, OpportunityRecord
+from crm_tui.services.records import ContactRecord, OpportunityRecord, UserRecord
 from crm_tui.services.text import NAME_LIMIT, check_length, clean_line
+from crm_tui.services.vocab import Term, Vocabulary
 from crm_tui.store.db import writes
 from crm_tui.store.models import Contact, Opportunity, User
 
+register({"field.stage": ("stage", "etapa"), "field.sub_stage": ("sub-stage", "subetapa")})
+
 CODE_LIMIT = 64
+SUB_STAGE_LIMIT = 64
+
+# The stages an opportunity moves through, in order, labelled as the lists
+# show them; an imported stage outside these stays as it was stored.
+STAGE_CODES = ("new", "qualified", "proposal", "negotiation", "won", "lost")
+STAGE = Vocabulary(
+    "stage", [Term(code, stage_label(code, "es"), stage_label(code, "en")) for code in STAGE_CODES]
+)
 
 
 def contact_record(contact: Contact, owner: str | None) -> ContactRecord:
@@ -251,3 +264,46 @@ def create_opportunity(
         details={"code": code, "title": title},
     )
     return get_opportunity_by_id(opportunity.id)
+
+
+@writes
+def change_stage(
+    code: str, stage: str, sub_stage: str = "", *, actor: UserRecord
+) -> OpportunityRecord:
+    """Move opportunity `code` to `stage` (a code or either label) with
+    `sub_stage` (free text); the history records old → new and the stage
+    rules fire, all in one transaction. No change: nothing is written."""
+    # Imported here: the rules read STAGE from this module.
+    from crm_tui.services.rules import on_stage_change
+
+    before = get_opportunity(code)
+    errors: list[FieldError] = []
+    new_stage = ""
+    try:
+        new_stage = STAGE.parse(stage, "stage")
+    except ValidationError as exc:
+        errors.extend(exc.errors)
+    new_sub_stage = clean_line(sub_stage)
+    check_length("sub_stage", new_sub_stage, SUB_STAGE_LIMIT, errors)
+    if errors:
+        raise ValidationError(errors)
+    if (new_stage, new_sub_stage) == (before.stage, before.sub_stage):
+        return before
+    Opportunity.update(stage=new_stage, sub_stage=new_sub_stage).where(
+        Opportunity.id == before.id
+    ).execute()
+    history.record(
+        history.STAGE_CHANGED,
+        actor_id=actor.id,
+        contact_id=before.contact_id,
+        opportunity_id=before.id,
+        details={
+            "from": before.stage,
+            "to": new_stage,
+            "sub_from": before.sub_stage,
+            "sub_to": new_sub_stage,
+        },
+    )
+    after = get_opportunity_by_id(before.id)
+    on_stage_change(before, after, actor_id=actor.id)
+    return after

@@ -8,6 +8,7 @@ from importlib import resources
 from typing import Any
 
 from crm_tui import clock
+from crm_tui.services.rules import action_json, parse_rule, trigger_json
 from crm_tui.store.db import writes
 from crm_tui.store.models import InteractionType, Rule, TaskTemplate
 
@@ -36,10 +37,13 @@ def install_defaults() -> bool:
             description=entry["description"],
         )
     for entry in load_default("rules.json"):
+        # Read as typed rules first: a shipped rule the engine cannot read
+        # fails here, in the tests, rather than being skipped at run time.
+        trigger, action = parse_rule(entry["trigger"], entry["action"])
         Rule.create(
             name=entry["name"],
-            trigger=json.dumps(entry["trigger"], ensure_ascii=False),
-            action=json.dumps(entry["action"], ensure_ascii=False),
+            trigger=json.dumps(trigger_json(trigger), ensure_ascii=False),
+            action=json.dumps(action_json(action), ensure_ascii=False),
             active=True,
             builtin=True,
             created_at=clock.now(),

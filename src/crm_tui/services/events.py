@@ -52,7 +52,9 @@ class DayGroup:
     items: tuple[InteractionRecord, ...]
 
 
-def _is_event() -> Expression:
+def is_event() -> Expression:
+    """Scheduled items: those with a start, or of kind "scheduled" (also
+    read by the calendar)."""
     return Interaction.starts_at.is_null(False) | (Interaction.kind == "scheduled")
 
 
@@ -78,7 +80,7 @@ def upcoming_events(
     def events(extra: tuple[Expression, ...], most: int) -> list[InteractionRecord]:
         return merge_by_due(
             (
-                due_range(owner, user_id, status, extra=(_is_event(), *extra), limit=most)
+                due_range(owner, user_id, status, extra=(is_event(), *extra), limit=most)
                 for owner in (Interaction.user, Interaction.created_by)
                 for status in OPEN_STATUSES
             ),
@@ -106,7 +108,7 @@ def opportunity_upcoming(opportunity_code: str, *, limit: int = 20) -> list[Inte
         .where(
             Interaction.opportunity == row[0],
             Interaction.status.in_(OPEN_STATUSES),
-            _is_event(),
+            is_event(),
         )
         .order_by(Interaction.due_at, Interaction.id)
         .limit(max(1, limit))

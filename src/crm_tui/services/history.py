@@ -5,12 +5,15 @@ are written together or not at all; the database refuses edits to it."""
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime
 
 from peewee import JOIN
 
 from crm_tui import clock
 from crm_tui.services.records import HistoryRecord
+from crm_tui.store.bulk import chunks, insert_rows
+from crm_tui.store.ids import new_uid
 from crm_tui.store.models import HistoryEvent, User
 
 # Action codes, stable: they are stored and exported.
@@ -34,6 +37,9 @@ COMMENT_ADDED = "comment_added"
 COMMENT_DELETED = "comment_deleted"
 USER_ADDED = "user_added"
 IMPORTED = "imported"
+RULE_CREATED = "rule_created"  # details: rule, rule_id, about (what fired it)
+RULE_NOTIFIED = "rule_notified"  # details: rule, rule_id, about, user
+STAGE_CHANGED = "stage_changed"  # details: from, to, sub_from, sub_to
 
 
 def encode_details(details: dict[str, object] | None) -> str:
@@ -50,8 +56,31 @@ def record(
     opportunity_id: int | None = None,
     details: dict[str, object] | None = None,
 ) -> None:
+    record_at(
+        clock.now(),
+        action,
+        actor_id=actor_id,
+        interaction_id=interaction_id,
+        contact_id=contact_id,
+        opportunity_id=opportunity_id,
+        details=details,
+    )
+
+
+def record_at(
+    at: datetime,
+    action: str,
+    *,
+    actor_id: int | None,
+    interaction_id: int | None = None,
+    contact_id: int | None = None,
+    opportunity_id: int | None = None,
+    details: dict[str, object] | None = None,
+) -> None:
+    """`record`, dated `at`: for a caller that works to a given time (the
+    time-based rules, whose entries mark what they already did)."""
     HistoryEvent.insert(
-        at=clock.now(),
+        at=at,
         actor=actor_id,
         action=action,
         interaction=interaction_id,
@@ -59,6 +88,44 @@ def record(
         opportunity=opportunity_id,
         details=encode_details(details),
     ).execute()
+
+
+# (interaction_id, contact_id, opportunity_id, details) of one history event.
+HistoryItem = tuple[int | None, int | None, int | None, dict[str, object]]
+
+_BULK_FIELDS = [
+    HistoryEvent.uid,
+    HistoryEvent.at,
+    HistoryEvent.actor,
+    HistoryEvent.action,
+    HistoryEvent.interaction,
+    HistoryEvent.contact,
+    HistoryEvent.opportunity,
+    HistoryEvent.details,
+]
+
+
+def record_many(action: str, *, actor_id: int, at: datetime, items: Sequence[HistoryItem]) -> None:
+    """What `record` writes, for many events of one action (an import, a
+    campaign), in multi-row inserts."""
+    for chunk in chunks(items):
+        insert_rows(
+            HistoryEvent,
+            _BULK_FIELDS,
+            [
+                (
+                    new_uid(),
+                    at,
+                    actor_id,
+                    action,
+                    interaction_id,
+                    contact_id,
+                    opportunity_id,
+                    encode_details(details),
+                )
+                for interaction_id, contact_id, opportunity_id, details in chunk
+            ],
+        )
 
 
 def list_history(

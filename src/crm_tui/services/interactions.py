@@ -9,7 +9,7 @@ from typing import Any
 
 from crm_tui import clock
 from crm_tui.i18n import language
-from crm_tui.services import history
+from crm_tui.services import history, recurrence
 from crm_tui.services.dates import parse_when
 from crm_tui.services.errors import (
     Conflict,
@@ -130,6 +130,21 @@ def _vocab(vocab: Any, value: str | None, field_id: str, errors: list[FieldError
         return None
 
 
+def _recurrence(text: str, starts_at: datetime | None, errors: list[FieldError]) -> str:
+    """The normalised rule of a repeating event (see services.recurrence)."""
+    text = clean_line(text or "")
+    if not text:
+        return ""
+    if starts_at is None:
+        errors.append(FieldError("recurrence", "error.recurrence_without_start", {}))
+        return ""
+    try:
+        return recurrence.parse(text, starts_at)
+    except ValidationError as exc:
+        errors.extend(exc.errors)
+        return ""
+
+
 def _required(field_id: str, errors: list[FieldError]) -> None:
     errors.append(FieldError(field_id, "error.required", {"field": FieldName(f"field.{field_id}")}))
 
@@ -194,7 +209,10 @@ def validate(
         values["user"] = responsible.id if responsible else None
 
     starts_at = _date(draft.starts_at, "starts_at", now, errors)
-    ends_at = _date(draft.ends_at, "ends_at", now, errors)
+    # An end typed as an offset ("+30m", "+1h") counts from the start.
+    end_is_offset = isinstance(draft.ends_at, str) and draft.ends_at.strip().startswith("+")
+    end_base = starts_at if end_is_offset and starts_at is not None else now
+    ends_at = _date(draft.ends_at, "ends_at", end_base, errors)
     occurred_at = _date(draft.occurred_at, "occurred_at", now, errors)
     follow_up_at = _date(draft.follow_up_at, "follow_up_at", now, errors)
     if ends_at is not None and starts_at is None and draft.starts_at in (None, ""):
@@ -210,6 +228,7 @@ def validate(
                 },
             )
         )
+    rule = _recurrence(draft.recurrence, starts_at, errors)
     occurred_at = occurred_at or starts_at or now
     values.update(
         occurred_at=occurred_at,
@@ -252,7 +271,7 @@ def validate(
         location=location,
         entry_name=entry_name,
         tags=tags,
-        recurrence=clean_line(draft.recurrence or ""),
+        recurrence=rule,
         series_uid=draft.series_uid or "",
         campaign=draft.campaign_id,
         rule=draft.rule_id,
@@ -300,8 +319,11 @@ def _call_event(values: dict[str, Any], channel: str) -> str | None:
 
 @writes
 def create_interaction(
-    draft: InteractionDraft, *, resolver: Resolver | None = None
+    draft: InteractionDraft, *, resolver: Resolver | None = None, announce: bool = True
 ) -> InteractionRecord:
+    """Validate and write `draft`, with its history. With `announce` (the
+    default) the responsible is notified and the rules and the outbox see
+    it; a repeating event announces only its first occurrence."""
     resolver = resolver or Resolver()
     now = clock.now()
     values = validate(draft, resolver, now)
@@ -330,9 +352,10 @@ def create_interaction(
             history.ASSIGNMENT_ADDED, details={"to": _username(values["user"])}, **common
         )
     created = get_interaction(new_id)
-    if values["user"] is not None:
-        _notify_assignee(values["user"], created, actor_id=values["created_by"])
-    _after_change(None, created, actor_id=values["created_by"])
+    if announce:
+        if values["user"] is not None:
+            _notify_assignee(values["user"], created, actor_id=values["created_by"])
+        _after_change(None, created, actor_id=values["created_by"])
     return created
 
 

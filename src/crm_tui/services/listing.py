@@ -83,6 +83,7 @@ _COLUMNS = (
     Interaction.recurrence,
     Interaction.campaign,
     Interaction.rule,
+    Interaction.series_uid,
 )
 
 DEFAULT_PAGE = 50
@@ -166,6 +167,7 @@ def to_records(rows: Iterable[tuple[Any, ...]]) -> list[InteractionRecord]:
                 recurrence=row[38],
                 campaign_id=row[39],
                 rule_id=row[40],
+                series_uid=row[41],
                 tags=tags.get(row[0], ()),
             )
         )

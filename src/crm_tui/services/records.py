@@ -99,6 +99,7 @@ class InteractionRecord:
     recurrence: str = ""
     campaign_id: int | None = None
     rule_id: int | None = None
+    series_uid: str = ""  # shared by the occurrences of a repeating event
 
     @property
     def is_open(self) -> bool:

@@ -117,6 +117,18 @@ def add_user(
     return to_record(user)
 
 
+@writes
+def set_email(username: str, email: str | None) -> UserRecord:
+    """Give `username` an e-mail address, or none with "" or None: what the
+    outbox needs to send them (and for them) mail."""
+    user = get_user(username)
+    email = clean_line(email or "") or None
+    if email and not EMAIL.match(email):
+        raise ValidationError.single("email", "error.bad_email", value=email)
+    User.update(email=email).where(User.id == user.id).execute()
+    return get_user(user.username)
+
+
 def resolve_actor(username: str | None) -> UserRecord:
     """The user the program acts as: `--user`/`--by`, else the login name.
     On a database with no users yet, the first one becomes its admin, so a
@@ -140,3 +152,12 @@ def _first_admin(name: str) -> UserRecord:
     if User.select().exists():
         raise NotFound("error.unknown_user", value=name)
     return add_user(name, name, role="admin")
+
+
+SUPERVISING_ROLES = ("supervisor", "admin")
+
+
+def supervises(user: UserRecord) -> bool:
+    """Whether `user` may act for the team: see other agents' calendars,
+    schedule campaigns, change types, templates and rules."""
+    return user.role in SUPERVISING_ROLES and user.active

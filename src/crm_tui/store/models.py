@@ -199,12 +199,20 @@ class OutboxMessage(BaseModel):
     subject = CharField(max_length=300)
     body = TextField()
     interaction = IntegerField(null=True, column_name="interaction_id")
-    status = CharField(max_length=16, default="queued")  # queued, sent, failed
+    status = CharField(max_length=16, default="queued")  # queued, held, sending, sent, failed
     attempts = IntegerField(default=0)
     last_error = TextField(default="")
     created_at = DateTimeField()
     last_attempt_at = DateTimeField(null=True)
     sent_at = DateTimeField(null=True)
+    # Whose address a held message waits for: the user it is for (or who
+    # sends a notice), the contact a notice goes to.
+    user = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    contact = ForeignKeyField(Contact, null=True, backref="+", on_delete="SET NULL")
+    sender = CharField(max_length=254, default="")  # '' = the configured From
+    next_attempt_at = DateTimeField(null=True)
+    lease_until = DateTimeField(null=True)  # while status is "sending"
+    claim_token = CharField(max_length=64, default="")
 
 
 class Setting(Model):

@@ -54,7 +54,7 @@ def run_db(
             return
         # RuntimeError: the app closed while the query ran; nobody to tell.
         with suppress(RuntimeError):
-            node.app.call_from_thread(lambda: callback() if node.is_attached else None)
+            node.app.call_from_thread(lambda: callback() if _still_there(node) else None)
 
     def job() -> None:
         try:
@@ -67,6 +67,12 @@ def run_db(
         deliver(partial(done, result))
 
     return node.run_worker(job, thread=True, group=group, exclusive=exclusive)
+
+
+def _still_there(node: DOMNode) -> bool:
+    """Whether `node` is on screen and not shutting down (its children may
+    already be gone while the app closes)."""
+    return node.is_attached and node.is_running
 
 
 def _toast(node: DOMNode) -> Failure:

@@ -133,3 +133,31 @@ def date_hint(text: str, lang: str, now: datetime) -> str:
     except ValidationError:
         return t("ui.form_field.not_a_date", lang)
     return f"→ {short_datetime(value, lang, now)} ({relative_phrase(value, lang, now)})"
+
+
+def show_problems(form: Widget, messages: Sequence[str]) -> None:
+    """Messages that belong to no field, on the form's `#form-problem` line
+    (hidden when there are none)."""
+    problem = form.query_one("#form-problem", Label)
+    problem.update(safe.plain("\n".join(messages)))
+    problem.set_class(bool(messages), "-shown")
+
+
+def show_validation(form: Widget, error: ValidationError) -> None:
+    """Each message under its field (by the control's id); a message about
+    something the form does not show goes on its `#form-problem` line. The
+    first wrong field comes into view, with the focus when it can take it."""
+    by_field: dict[str, list[str]] = {}
+    for problem in error.errors:
+        by_field.setdefault(problem.field, []).append(problem.message())
+    first_wrong: FormField | None = None
+    for field in form.query(FormField):
+        messages = by_field.pop(field.control.id or "", [])
+        field.show_errors(messages)
+        if messages and first_wrong is None:
+            first_wrong = field
+    show_problems(form, [message for messages in by_field.values() for message in messages])
+    if first_wrong is not None:
+        if first_wrong.control.focusable:
+            first_wrong.control.focus()
+        first_wrong.scroll_visible()

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
-from crm_tui.formatting import preview
+from crm_tui.formatting import preview, stage_label
 from crm_tui.i18n import register, t
 from crm_tui.services import history
 from crm_tui.services.records import HistoryRecord
@@ -136,6 +136,23 @@ register(
         ),
         "ui.history.imported_plain": ("{who} imported it", "{who} la importó"),
         "ui.history.other": ("{who}: {action}", "{who}: {action}"),
+        "ui.history.stage_changed": (
+            "{who} moved the opportunity from {old} to {new}",
+            "{who} pasó la oportunidad de {old} a {new}",
+        ),
+        "ui.history.rule_created": (
+            "Created by the rule «{rule}»",
+            "Creada por la regla «{rule}»",
+        ),
+        "ui.history.rule_created_plain": ("Created by a rule", "Creada por una regla"),
+        "ui.history.rule_notified": (
+            "The rule «{rule}» notified {user}",
+            "La regla «{rule}» avisó a {user}",
+        ),
+        "ui.history.rule_notified_plain": (
+            "A rule sent a notification",
+            "Una regla envió un aviso",
+        ),
         # The fields an edit names, with the article each takes in Spanish.
         "ui.history.field.type": ("the type", "el tipo"),
         "ui.history.field.contact": ("the contact", "el cliente"),
@@ -355,6 +372,26 @@ def _imported(said: _Said) -> str:
     return said.say("ui.history.imported", file=file, line=line)
 
 
+def _stage(said: _Said) -> str:
+    def shown(stage_key: str, sub_key: str) -> str:
+        stage = stage_label(str(said.details.get(stage_key) or ""), said.lang)
+        sub = said.text(sub_key)
+        return f"{stage} ({sub})" if sub else stage
+
+    return said.say(
+        "ui.history.stage_changed", old=shown("from", "sub_from"), new=shown("to", "sub_to")
+    )
+
+
+def _rule_notified(said: _Said) -> str:
+    rule = said.text("rule")
+    if not rule:
+        return said.say("ui.history.rule_notified_plain")
+    return said.say(
+        "ui.history.rule_notified", rule=rule, user=said.person(said.details.get("user"))
+    )
+
+
 def _user_added(said: _Said) -> str:
     return said.say("ui.history.user_added", user=said.person(said.details.get("username")))
 
@@ -389,6 +426,11 @@ _SENTENCES: dict[str, Callable[[_Said], str | None]] = {
     ),
     history.IMPORTED: _imported,
     history.USER_ADDED: _user_added,
+    history.STAGE_CHANGED: _stage,
+    history.RULE_CREATED: _named(
+        "ui.history.rule_created", "ui.history.rule_created_plain", "rule"
+    ),
+    history.RULE_NOTIFIED: _rule_notified,
 }
 _ASSIGNMENT_KEYS = {
     history.ASSIGNMENT_ADDED: "ui.history.assigned",

@@ -16,7 +16,12 @@ from peewee import Database
 
 from crm_tui import clock
 from crm_tui.services.errors import StoreError
-from crm_tui.store.migrations import m0001_initial, m0002_facet_index
+from crm_tui.store.migrations import (
+    m0001_initial,
+    m0002_facet_index,
+    m0003_outbox,
+    m0004_campaign_index,
+)
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,8 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", m0001_initial.apply),
     Migration(2, "facet index", m0002_facet_index.apply),
+    Migration(3, "e-mail outbox", m0003_outbox.apply),
+    Migration(4, "campaign index", m0004_campaign_index.apply),
 )
 LATEST = MIGRATIONS[-1].version
 

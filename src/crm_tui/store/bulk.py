@@ -1,24 +1,18 @@
-"""Statements over many rows at once, for an import of thousands of rows:
-lookups by chunks of values, multi-row inserts, history events in bulk."""
+"""Statements over many rows at once, for what writes thousands of rows in
+one go (an import, a campaign): lookups by chunks of values and multi-row
+inserts. (History events in bulk: `services.history.record_many`.)"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
 from typing import Any, TypeVar
 
-from crm_tui.services import history
 from crm_tui.store.db import current
-from crm_tui.store.ids import new_uid
-from crm_tui.store.models import HistoryEvent
 
 # A few hundred values or rows per statement: far below every engine's
 # parameter limit (SQLite: 32,766; 28 columns x 500 rows = 14,000).
 BATCH = 500
 T = TypeVar("T")
-
-# (interaction_id, contact_id, opportunity_id, details) of one history event.
-HistoryItem = tuple[int | None, int | None, int | None, dict[str, object]]
 
 
 def chunks(items: Sequence[T], size: int = BATCH) -> Iterator[Sequence[T]]:
@@ -49,39 +43,3 @@ def insert_rows(model: Any, fields: Sequence[Any], rows: Sequence[Sequence[Any]]
         convert(value) for row in rows for convert, value in zip(converters, row, strict=True)
     ]
     db.execute_sql(sql, params)
-
-
-_HISTORY_FIELDS = [
-    HistoryEvent.uid,
-    HistoryEvent.at,
-    HistoryEvent.actor,
-    HistoryEvent.action,
-    HistoryEvent.interaction,
-    HistoryEvent.contact,
-    HistoryEvent.opportunity,
-    HistoryEvent.details,
-]
-
-
-def record_history(
-    action: str, *, actor_id: int, at: datetime, items: Sequence[HistoryItem]
-) -> None:
-    """What `history.record` writes, for many events of one action."""
-    for chunk in chunks(items):
-        insert_rows(
-            HistoryEvent,
-            _HISTORY_FIELDS,
-            [
-                (
-                    new_uid(),
-                    at,
-                    actor_id,
-                    action,
-                    interaction_id,
-                    contact_id,
-                    opportunity_id,
-                    history.encode_details(details),
-                )
-                for interaction_id, contact_id, opportunity_id, details in chunk
-            ],
-        )
