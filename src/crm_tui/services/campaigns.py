@@ -52,7 +52,7 @@ from crm_tui.services.text import NAME_LIMIT, check_length, clean_line
 from crm_tui.services.types import TypeIndex
 from crm_tui.services.users import supervises, to_record
 from crm_tui.services.vocab import OPEN_STATUSES
-from crm_tui.store.bulk import chunks, in_chunks, insert_rows
+from crm_tui.store.bulk import chunks, insert_rows, lookup
 from crm_tui.store.db import writes
 from crm_tui.store.ids import new_uid
 from crm_tui.store.models import Campaign, Contact, Interaction, User
@@ -323,9 +323,7 @@ def _coded_contact_ids(contacts: tuple[str, ...], errors: list[FieldError]) -> l
             )
         )
         return []
-    found: dict[str, int] = {}
-    for condition in in_chunks(Contact.code, codes):
-        found.update(Contact.select(Contact.code, Contact.id).where(condition).tuples())
+    found: dict[str, int] = lookup(Contact.code, Contact.id, codes)
     errors.extend(
         FieldError("contacts", "error.unknown_contact", {"value": code})
         for code in codes
@@ -534,11 +532,7 @@ def _write_calls(
         insert_rows(Interaction, _CALL_FIELDS, batch)
         uids = [row[0] for row in batch]
         # Ids by uid, not by position: neither engine promises the order.
-        ids = dict(
-            Interaction.select(Interaction.uid, Interaction.id)
-            .where(Interaction.uid.in_(uids))
-            .tuples()
-        )
+        ids = lookup(Interaction.uid, Interaction.id, uids)
         history.record_many(
             history.CAMPAIGN_SCHEDULED,
             actor_id=actor.id,

@@ -4,8 +4,10 @@ inserts. (History events in bulk: `services.history.record_many`.)"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
+
+from peewee import BooleanField, CharField, IntegerField, TextField
 
 from crm_tui.store.db import current
 
@@ -26,20 +28,53 @@ def in_chunks(column: Any, values: Iterable[str]) -> Iterator[Any]:
         yield column.in_(list(chunk))
 
 
+def lookup(key: Any, value: Any, wanted: Iterable[Any]) -> dict[Any, Any]:
+    """`{key: value}` for the rows whose `key` column is one of `wanted`
+    (`Contact.code` -> `Contact.id`), by chunks of `key IN (...)`. Written
+    out for the same reason as `insert_rows`: Peewee takes longer to build
+    a 500-value IN than the database takes to answer it."""
+    db = current()
+    table = key.model._meta.table_name
+    found: dict[Any, Any] = {}
+    for chunk in chunks(sorted(set(wanted))):
+        marks = ", ".join([db.param] * len(chunk))
+        sql = (
+            f'SELECT "{key.column_name}", "{value.column_name}" FROM "{table}" '
+            f'WHERE "{key.column_name}" IN ({marks})'
+        )
+        found.update(db.execute_sql(sql, list(chunk)).fetchall())
+    return found
+
+
+# Fields whose Python values both drivers take as they are: no conversion
+# per value (a 10,000-row insert would otherwise make 280,000 calls).
+_AS_IS = (CharField, TextField, IntegerField, BooleanField)
+
+
+def _converter(field: Any) -> Callable[[Any], Any] | None:
+    if isinstance(field, _AS_IS):
+        return None
+    converter: Callable[[Any], Any] = field.db_value
+    return converter
+
+
 def insert_rows(model: Any, fields: Sequence[Any], rows: Sequence[Sequence[Any]]) -> None:
     """One multi-row INSERT. Written out here because Peewee's query builder
     spends more time on a 500-row insert than the database does; values
-    still pass through each field's `db_value`, as Peewee would pass them."""
+    pass through each field's `db_value`, as Peewee would pass them, but
+    for plain text, numbers and flags, which go as they are."""
     if not rows:
         return
     db = current()
-    converters = [field.db_value for field in fields]
+    converters = [_converter(field) for field in fields]
     columns = ", ".join(f'"{field.column_name}"' for field in fields)
     one_row = "(" + ", ".join([db.param] * len(fields)) + ")"
     sql = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ' + ", ".join(
         [one_row] * len(rows)
     )
     params = [
-        convert(value) for row in rows for convert, value in zip(converters, row, strict=True)
+        value if convert is None else convert(value)
+        for row in rows
+        for convert, value in zip(converters, row, strict=True)
     ]
     db.execute_sql(sql, params)
