@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from peewee import DatabaseError
 from rich.text import Text
@@ -48,7 +48,6 @@ from crm_tui.i18n import register, t
 from crm_tui.screens.base import CrmScreen
 from crm_tui.screens.navigation import open_contact, open_interaction, open_opportunity
 from crm_tui.services.changes import ChangeMarker, Changes, check_for_changes
-from crm_tui.services.chores import ChoresDone, run_chores
 from crm_tui.services.contacts import get_contact, get_opportunity
 from crm_tui.services.defaults import install_defaults
 from crm_tui.services.errors import CrmError, NotFound
@@ -62,6 +61,9 @@ from crm_tui.store import db as store_db
 from crm_tui.ui_text import explain, localise_bindings
 from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
+
+if TYPE_CHECKING:
+    from crm_tui.services.chores import ChoresDone
 
 register(
     {
@@ -81,6 +83,7 @@ EXIT_CANNOT_START = 1
 POLL_SECONDS = 2.0
 REMINDER_SECONDS = 60.0
 CHORES_SECONDS = 60.0
+CHORES_FIRST_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -310,6 +313,9 @@ class CrmApp(App[None]):
         `services.chores`), one run at a time."""
         if self.actor is None or self._doing_chores:
             return
+        # Imported here: the rules and the mailer load after the first screen.
+        from crm_tui.services.chores import run_chores
+
         self._doing_chores = True
         run_db(
             self,
@@ -439,8 +445,9 @@ class CrmApp(App[None]):
             safe.notify(self, landing.problem, severity="error", timeout=10)
         self.set_interval(POLL_SECONDS, self.poll_changes, name="changes")
         self.poll_changes()
+        # Not at once: the first screen's queries go first.
+        self.set_timer(CHORES_FIRST_SECONDS, self.do_chores, name="first chores")
         self.set_interval(CHORES_SECONDS, self.do_chores, name="chores")
-        self.do_chores()
 
     @on(_StartupFailed)
     def _startup_failed(self, message: _StartupFailed) -> None:

@@ -8,7 +8,6 @@ from importlib import resources
 from typing import Any
 
 from crm_tui import clock
-from crm_tui.services.rules import action_json, parse_rule, trigger_json
 from crm_tui.store.db import writes
 from crm_tui.store.models import InteractionType, Rule, TaskTemplate
 
@@ -36,6 +35,9 @@ def install_defaults() -> bool:
             due_offset=entry["due_offset"],
             description=entry["description"],
         )
+    # Imported here: the rules engine is not needed to open a database.
+    from crm_tui.services.rules import action_json, parse_rule, trigger_json
+
     for entry in load_default("rules.json"):
         # Read as typed rules first: a shipped rule the engine cannot read
         # fails here, in the tests, rather than being skipped at run time.

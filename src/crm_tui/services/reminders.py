@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 from crm_tui.formatting import list_date
 from crm_tui.i18n import language, register, t
 from crm_tui.services.notifications import NotificationRecord, notify
-from crm_tui.services.outbox import queue_reminder
 from crm_tui.services.vocab import OPEN_STATUSES
 from crm_tui.store.db import current, engine_of, writes
 from crm_tui.store.models import Interaction, Notification, User
@@ -106,6 +105,9 @@ def create_due_reminders(user_id: int, now: datetime) -> list[NotificationRecord
         # time; PostgreSQL's READ COMMITTED would let two runs for the same
         # user (two terminals) both see "no reminder yet" and both write one.
         list(User.select(User.id).where(User.id == user_id).for_update().tuples())
+    # Imported here: the mailer loads when a reminder is due, not with the app.
+    from crm_tui.services.outbox import queue_reminder
+
     made = []
     for event in due_reminders(user_id, now):
         text = reminder_text(event.interaction_id, event.subject, event.start, now)
