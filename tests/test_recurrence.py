@@ -148,8 +148,8 @@ def test_every_rule_is_said_back_as_itself_in_both_languages(
 ) -> None:
     try:
         rule = parse(_typed(code, start, end, "en"), start)
-    except ValidationError as exc:  # only an explicit end can ask for too many
-        assert end and exc.errors[0].key == "error.recurrence_too_many"
+    except ValidationError as exc:  # only an explicit end gives too many or none
+        assert end and exc.errors[0].key in ("error.recurrence_too_many", "error.recurrence_empty")
         return
     for lang in ("en", "es"):
         said = describe(rule, lang)
@@ -196,3 +196,10 @@ def test_any_text_is_a_rule_or_a_message(text: str, start: datetime) -> None:
         assert exc.errors[0].field == "recurrence"
         return
     assert len(occurrences(start, rule)) <= MAX_OCCURRENCES
+
+
+def test_an_end_that_leaves_no_event_is_refused() -> None:
+    saturday = datetime(2020, 2, 1, 0, 0)
+    with pytest.raises(ValidationError) as refused:
+        parse("every weekday until 2020-02-01", saturday)
+    assert refused.value.message() == "that repetition gives no event after the start"

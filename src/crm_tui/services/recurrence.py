@@ -377,7 +377,8 @@ def parse(text: str, start: datetime, *, field_id: str = "recurrence") -> str:
     cleaned = " ".join(text.split())
     start = start.replace(microsecond=0)
     folded = fold(cleaned)
-    if "rrule:" in folded or folded.startswith("freq="):
+    raw_rule = "rrule:" in folded or folded.startswith("freq=")
+    if raw_rule:
         # Also what `describe` says of a rule it has no sentence for.
         raw = cleaned[folded.index("rrule:") + 6 :] if "rrule:" in folded else cleaned
         raw = raw.upper()
@@ -397,10 +398,16 @@ def parse(text: str, start: datetime, *, field_id: str = "recurrence") -> str:
         if bounded:
             made = made.replace(count=end.count, until=end.until)
     if bounded:
-        if _count(made) > MAX_OCCURRENCES:
+        count = _count(made)
+        if count > MAX_OCCURRENCES:
             raise ValidationError.single(
                 field_id, "error.recurrence_too_many", limit=MAX_OCCURRENCES
             )
+        if count == 0 and not raw_rule:
+            # Typed words whose end leaves nothing ("weekdays until today"
+            # on a Saturday). A stored rule is read again from any of its
+            # occurrences, so it is not judged from one start.
+            raise ValidationError.single(field_id, "error.recurrence_empty")
     else:
         made = made.replace(until=start + relativedelta(months=DEFAULT_MONTHS))
         if _count(made) > MAX_OCCURRENCES:
