@@ -42,7 +42,6 @@ from crm_tui.services.errors import (
     FieldError,
     FieldName,
     NotFound,
-    PermissionDenied,
     ValidationError,
 )
 from crm_tui.services.listing import conditions
@@ -50,7 +49,7 @@ from crm_tui.services.notifications import notify
 from crm_tui.services.records import InteractionFilter, UserRecord
 from crm_tui.services.text import NAME_LIMIT, check_length, clean_line
 from crm_tui.services.types import TypeIndex
-from crm_tui.services.users import supervises, to_record
+from crm_tui.services.users import require_supervisor, to_record
 from crm_tui.services.vocab import OPEN_STATUSES
 from crm_tui.store.bulk import chunks, insert_rows, lookup
 from crm_tui.store.db import writes
@@ -566,8 +565,7 @@ def schedule_campaign(plan: CampaignPlan, *, actor: UserRecord) -> CampaignRecor
     Only a supervisor may. Each agent is told once how many calls they got
     (not when the actor gave them to themselves), the notice pointing at
     their first call."""
-    if not supervises(actor):
-        raise PermissionDenied("error.campaign_not_allowed")
+    require_supervisor(actor, "error.campaign_not_allowed")
     now = clock.now()
     checked = _check(plan, now)
     uid = new_uid()

@@ -56,7 +56,7 @@ from crm_tui.services.outbox import queue_reminder
 from crm_tui.services.records import InteractionRecord, OpportunityRecord, UserRecord
 from crm_tui.services.text import LINE_LIMIT, NAME_LIMIT, check_length, clean_line
 from crm_tui.services.types import TypeIndex
-from crm_tui.services.users import supervises
+from crm_tui.services.users import require_supervisor
 from crm_tui.services.vocab import OUTCOME, PRIORITY, STATUS, fold
 from crm_tui.store.db import current, engine_of, writes
 from crm_tui.store.models import Contact, HistoryEvent, Interaction, Opportunity, Rule, User
@@ -514,8 +514,7 @@ def get_rule(rule_id: int) -> RuleRecord:
 
 
 def _may_change(actor: UserRecord) -> None:
-    if not supervises(actor):
-        raise PermissionDenied("error.rule.supervisors_only")
+    require_supervisor(actor, "error.rule.supervisors_only")
 
 
 def _check_user(username: str | None, field_id: str, errors: list[FieldError]) -> None:

@@ -24,7 +24,7 @@ from crm_tui.services.types import (
     TypeIndex,
     check_required,
     list_types,
-    require_supervisor,
+    require_settings_change,
     type_record,
 )
 from crm_tui.services.vocab import PRIORITY, fold
@@ -224,14 +224,14 @@ def _template_row(template_id: int) -> TaskTemplate:
 @writes
 def create_template(data: TemplateInput, *, actor: UserRecord) -> TemplateRecord:
     """A new active template."""
-    require_supervisor(actor)
+    require_settings_change(actor)
     row = TaskTemplate.create(active=True, **validate_template(data, None, clock.now()))
     return get_template(row.id)
 
 
 @writes
 def update_template(template_id: int, data: TemplateInput, *, actor: UserRecord) -> TemplateRecord:
-    require_supervisor(actor)
+    require_settings_change(actor)
     row = _template_row(template_id)
     for name, value in validate_template(data, row, clock.now()).items():
         setattr(row, name, value)
@@ -243,7 +243,7 @@ def update_template(template_id: int, data: TemplateInput, *, actor: UserRecord)
 def set_template_active(template_id: int, active: bool, *, actor: UserRecord) -> TemplateRecord:
     """An inactive template is not offered by "Create"; it can only be
     reactivated while its type is active."""
-    require_supervisor(actor)
+    require_settings_change(actor)
     row = _template_row(template_id)
     kind = row.type
     if active and not kind.active:
@@ -256,5 +256,5 @@ def set_template_active(template_id: int, active: bool, *, actor: UserRecord) ->
 @writes
 def delete_template(template_id: int, *, actor: UserRecord) -> None:
     """The tasks made from the template are not linked to it and stay."""
-    require_supervisor(actor)
+    require_settings_change(actor)
     _template_row(template_id).delete_instance()

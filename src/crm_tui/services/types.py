@@ -20,15 +20,14 @@ from crm_tui.services.errors import (
     FieldError,
     FieldName,
     NotFound,
-    PermissionDenied,
     ValidationError,
 )
 from crm_tui.services.records import TypeRecord, UserRecord
 from crm_tui.services.text import check_length, clean_line
-from crm_tui.services.users import supervises, to_record
+from crm_tui.services.users import require_supervisor
 from crm_tui.services.vocab import CHANNEL, fold
 from crm_tui.store.db import writes
-from crm_tui.store.models import Interaction, InteractionType, TaskTemplate, User
+from crm_tui.store.models import Interaction, InteractionType, TaskTemplate
 
 
 def type_record(row: InteractionType) -> TypeRecord:
@@ -149,13 +148,8 @@ class TypeInput:
     glyph: str = ""
 
 
-def require_supervisor(actor: UserRecord) -> None:
-    """Refuse a settings change by anyone but an active supervisor or
-    admin, as the database says now (a role may have changed since the
-    actor's record was read)."""
-    row = User.get_or_none(User.id == actor.id)
-    if row is None or not supervises(to_record(row)):
-        raise PermissionDenied("error.settings_supervisors_only")
+def require_settings_change(actor: UserRecord) -> None:
+    require_supervisor(actor, "error.settings_supervisors_only")
 
 
 def _type_row(type_id: int) -> InteractionType:
@@ -272,7 +266,7 @@ def validate_type(data: TypeInput, current: InteractionType | None) -> dict[str,
 @writes
 def create_type(data: TypeInput, *, actor: UserRecord) -> TypeRecord:
     """A new active type, last in the order."""
-    require_supervisor(actor)
+    require_settings_change(actor)
     columns = validate_type(data, None)
     last = InteractionType.select(fn.MAX(InteractionType.position)).scalar()
     row = InteractionType.create(position=(last or 0) + 1, active=True, **columns)
@@ -281,7 +275,7 @@ def create_type(data: TypeInput, *, actor: UserRecord) -> TypeRecord:
 
 @writes
 def update_type(type_id: int, data: TypeInput, *, actor: UserRecord) -> TypeRecord:
-    require_supervisor(actor)
+    require_settings_change(actor)
     row = _type_row(type_id)
     for name, value in validate_type(data, row).items():
         setattr(row, name, value)
@@ -294,7 +288,7 @@ def set_type_active(type_id: int, active: bool, *, actor: UserRecord) -> TypeRec
     """Deactivated, a type stays on the interactions that have it but is
     no longer offered for new ones. A type that active task templates
     propose cannot be deactivated: they would propose it still."""
-    require_supervisor(actor)
+    require_settings_change(actor)
     row = _type_row(type_id)
     if not active:
         _refuse_with_templates(row, active_only=True)
@@ -306,7 +300,7 @@ def set_type_active(type_id: int, active: bool, *, actor: UserRecord) -> TypeRec
 @writes
 def delete_type(type_id: int, *, actor: UserRecord) -> None:
     """Only a type nothing uses can go; one in use is deactivated instead."""
-    require_supervisor(actor)
+    require_settings_change(actor)
     row = _type_row(type_id)
     count = Interaction.select().where(Interaction.type == row.id).count()
     if count:
@@ -335,7 +329,7 @@ def move_type(type_id: int, step: int, *, actor: UserRecord) -> list[TypeRecord]
     """Move a type `step` places (-1 up, +1 down) in the order lists and
     choices show; returns every type in the new order. At either end it
     stays where it is."""
-    require_supervisor(actor)
+    require_settings_change(actor)
     rows = list(InteractionType.select().order_by(InteractionType.position, InteractionType.id))
     index = next((i for i, row in enumerate(rows) if row.id == type_id), None)
     if index is None:

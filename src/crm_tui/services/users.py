@@ -7,7 +7,13 @@ import re
 
 from crm_tui import clock
 from crm_tui.services import history
-from crm_tui.services.errors import FieldError, FieldName, NotFound, ValidationError
+from crm_tui.services.errors import (
+    FieldError,
+    FieldName,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from crm_tui.services.records import UserRecord
 from crm_tui.services.text import NAME_LIMIT, check_length, clean_line
 from crm_tui.services.vocab import ROLE
@@ -161,3 +167,12 @@ def supervises(user: UserRecord) -> bool:
     """Whether `user` may act for the team: see other agents' calendars,
     schedule campaigns, change types, templates and rules."""
     return user.role in SUPERVISING_ROLES and user.active
+
+
+def require_supervisor(actor: UserRecord, refusal: str) -> None:
+    """Refuse (PermissionDenied with the message `refusal`) anyone but an
+    active supervisor or admin, as the database says now: a role may have
+    changed since the actor's record was read (an app left open)."""
+    row = User.get_or_none(User.id == actor.id)
+    if row is None or not supervises(to_record(row)):
+        raise PermissionDenied(refusal)
