@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 
 from crm_tui import clock
 from crm_tui.i18n import language, register, t
+from crm_tui.screens.reassign_dialog import person_label
 from crm_tui.services.dates import parse_when
 from crm_tui.services.errors import CrmError, ValidationError
 from crm_tui.services.records import UserRecord
@@ -146,10 +147,6 @@ class GoToDateDialog(ModalScreen[date | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-
-def person_label(user: UserRecord) -> str:
-    return f"{user.display_name} ({user.username})"
 
 
 def best_matches(text: str, people: list[UserRecord]) -> list[UserRecord]:
