@@ -39,6 +39,12 @@ register(
             "{path} is not an .xlsx workbook",
             "{path} no es un libro .xlsx",
         ),
+        "exchange.error.cell_too_long": (
+            "sheet {sheet}, row {row}, column {column}: {length} characters do not fit"
+            " in one Excel cell (at most 32,767); export to .csv, which has no such limit",
+            "hoja {sheet}, fila {row}, columna {column}: {length} caracteres no caben"
+            " en una celda de Excel (como máximo 32.767); exporta a .csv, que no tiene ese límite",
+        ),
         "exchange.error.cancelled": (
             "export cancelled; no file was written",
             "exportación cancelada; no se escribió ningún archivo",
