@@ -76,10 +76,10 @@ def test_from_15_minutes_before_the_start_to_a_week_after(
     event("Three days ago", NOW - timedelta(days=3))
     event("Eight days ago", NOW - timedelta(days=8))
 
-    # Soonest first; one not today says its day.
+    # Soonest first; one not today says its day; one already begun says so.
     assert remind(world.agent, NOW) == [
-        "Starts on Nov 20 at 10:00: Three days ago",
-        "Starts at 08:00: This morning",
+        "Started on Nov 20 at 10:00: Three days ago",
+        "Started at 08:00: This morning",
     ]
     assert remind(world.agent, NOW + timedelta(minutes=1)) == ["Starts at 10:16: Later today"]
     assert remind(world.agent, NOW + timedelta(minutes=2)) == []
@@ -122,8 +122,8 @@ def test_reminders_in_spanish(db: store_db.Target, world: World) -> None:
     event("", NOW - timedelta(hours=1))
     i18n.set_language("es")
     texts = remind(world.agent, NOW)
-    assert texts[0] == "Empieza el 21 nov a las 10:00: Llamada"
-    assert texts[1].startswith("Empieza a las 09:00: interacción ")
+    assert texts[0] == "Empezó el 21 nov a las 10:00: Llamada"
+    assert texts[1].startswith("Empezó a las 09:00: interacción ")
     assert texts[2] == "Empieza a las 10:10: Visita"
 
 

@@ -35,6 +35,15 @@ register(
             "Starts on {date} at {time}: {subject}",
             "Empieza el {date} a las {time}: {subject}",
         ),
+        # A reminder made after the start (the app was closed at the time).
+        "reminder.started_today": (
+            "Started at {time}: {subject}",
+            "Empezó a las {time}: {subject}",
+        ),
+        "reminder.started_on": (
+            "Started on {date} at {time}: {subject}",
+            "Empezó el {date} a las {time}: {subject}",
+        ),
         "reminder.no_subject": ("interaction {id}", "interacción {id}"),
     }
 )
@@ -46,16 +55,16 @@ REMINDER_KIND = "reminder"
 
 def reminder_text(interaction_id: int, subject: str, start: datetime, now: datetime) -> str:
     """What a reminder says: "Starts at 14:00: Call the bakery", with the
-    date when the start is not today; in the language of the program that
-    writes it."""
+    date when the start is not today, and "Started" when it is made after
+    the start; in the language of the program that writes it."""
     lang = language()
     time = f"{start:%H:%M}"
     subject = subject.strip() or t("reminder.no_subject", lang, id=interaction_id)
+    tense = "started" if start <= now else "starts"
     if start.date() == now.date():
-        return t("reminder.starts_today", lang, time=time, subject=subject)
-    return t(
-        "reminder.starts_on", lang, date=list_date(start, lang, now), time=time, subject=subject
-    )
+        return t(f"reminder.{tense}_today", lang, time=time, subject=subject)
+    date = list_date(start, lang, now)
+    return t(f"reminder.{tense}_on", lang, date=date, time=time, subject=subject)
 
 
 @dataclass(frozen=True)
