@@ -17,8 +17,20 @@ from crm_tui.exchange import messages  # noqa: F401 (registers the message ids)
 from crm_tui.exchange.columns import Cell
 from crm_tui.services.errors import CrmError
 
-# Excel's limit on the characters of one cell (both .xlsx and .xls).
+# Excel's limit on one cell (both .xlsx and .xls), counted as Excel
+# counts: in UTF-16 code units, so a character outside the Basic
+# Multilingual Plane (most emoji) takes two.
 CELL_LIMIT = 32_767
+
+
+def excel_length(text: str) -> int:
+    """`text`'s length as Excel counts it (UTF-16 code units)."""
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+
+
+def fits_in_cell(text: str) -> bool:
+    # Most texts are short enough to fit however they are counted.
+    return len(text) <= CELL_LIMIT // 2 or excel_length(text) <= CELL_LIMIT
 
 
 @dataclass(frozen=True)
@@ -40,9 +52,18 @@ def split_for_cells(text: str) -> list[str]:
     """`text` in pieces that each fit one Excel cell, in order (one piece
     when it fits). A longer text is never cut: its rest goes on in the
     next pieces, which the caller writes on continuation rows."""
-    if len(text) <= CELL_LIMIT:
+    if fits_in_cell(text):
         return [text]
-    return [text[start : start + CELL_LIMIT] for start in range(0, len(text), CELL_LIMIT)]
+    pieces: list[str] = []
+    start = units = 0
+    for index, char in enumerate(text):
+        width = 2 if ord(char) > 0xFFFF else 1
+        if units + width > CELL_LIMIT:
+            pieces.append(text[start:index])
+            start, units = index, 0
+        units += width
+    pieces.append(text[start:])
+    return pieces
 
 
 def check_fits(text: str, *, sheet: str, row: int, column: str) -> None:
@@ -50,7 +71,8 @@ def check_fits(text: str, *, sheet: str, row: int, column: str) -> None:
     last guard, so that nothing is ever cut silently. (The interaction
     sheet cannot hit it: its longest field, the note, is limited well
     below; the other sheets split long texts with `split_for_cells`.)"""
-    if len(text) > CELL_LIMIT:
+    if not fits_in_cell(text):
+        length = excel_length(text)
         raise CrmError(
-            "exchange.error.cell_too_long", sheet=sheet, row=row, column=column, length=len(text)
+            "exchange.error.cell_too_long", sheet=sheet, row=row, column=column, length=length
         )
