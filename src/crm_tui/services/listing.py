@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from peewee import JOIN, SQL, Expression, Tuple, fn
@@ -107,21 +108,42 @@ def select_records() -> Any:
 
 
 def tags_of(interaction_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    """The tags of each interaction (sorted). Written out: Peewee takes
+    longer to build a page's 500-id IN than the database takes to answer
+    it (see `store.bulk.lookup`)."""
     if not interaction_ids:
         return {}
-    found: dict[int, list[str]] = defaultdict(list)
-    rows = (
-        InteractionTag.select(InteractionTag.interaction, Tag.name)
-        .join(Tag, on=(InteractionTag.tag == Tag.id))
-        .where(InteractionTag.interaction.in_(list(interaction_ids)))
-        .tuples()
+    db = current()
+    link = InteractionTag._meta
+    tag = Tag._meta
+    marks = ", ".join([db.param] * len(interaction_ids))
+    sql = (
+        f'SELECT l."{link.fields["interaction"].column_name}", t."{tag.fields["name"].column_name}"'
+        f' FROM "{link.table_name}" l JOIN "{tag.table_name}" t'
+        f' ON t."{tag.primary_key.column_name}" = l."{link.fields["tag"].column_name}"'
+        f' WHERE l."{link.fields["interaction"].column_name}" IN ({marks})'
     )
-    for interaction_id, name in rows:
+    found: dict[int, list[str]] = defaultdict(list)
+    for interaction_id, name in db.execute_sql(sql, list(interaction_ids)).fetchall():
         found[interaction_id].append(name)
     return {key: tuple(sorted(names)) for key, names in found.items()}
 
 
+def raw_rows(query: Any) -> list[tuple[Any, ...]]:
+    """The rows of `select_records()` as the driver gives them, for
+    `to_records`: Peewee's per-value conversion of a page costs more than
+    the query (an export reads every row through here)."""
+    return list(current().execute_sql(*query.sql()).fetchall())
+
+
+def _time(value: Any) -> Any:
+    # SQLite gives text, PostgreSQL (and a Peewee-converted row) datetimes.
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
 def to_records(rows: Iterable[tuple[Any, ...]]) -> list[InteractionRecord]:
+    """Records from rows of `select_records()`, converted by Peewee
+    (`.tuples()`) or raw (`raw_rows`)."""
     rows = list(rows)
     tags = tags_of([row[0] for row in rows])
     type_cache: dict[int, TypeRecord] = {}
@@ -130,7 +152,7 @@ def to_records(rows: Iterable[tuple[Any, ...]]) -> list[InteractionRecord]:
         type_id = row[2]
         type_record = type_cache.get(type_id)
         if type_record is None:
-            type_record = TypeRecord(*row[2:11])
+            type_record = TypeRecord(*row[2:9], bool(row[9]), row[10])
             type_cache[type_id] = type_record
         records.append(
             InteractionRecord(
@@ -155,15 +177,15 @@ def to_records(rows: Iterable[tuple[Any, ...]]) -> list[InteractionRecord]:
                 user_name=row[26],
                 created_by=row[27],
                 entry_name=row[28],
-                occurred_at=row[29],
-                starts_at=row[30],
-                ends_at=row[31],
-                follow_up_at=row[32],
-                due_at=row[33],
+                occurred_at=_time(row[29]),
+                starts_at=_time(row[30]),
+                ends_at=_time(row[31]),
+                follow_up_at=_time(row[32]),
+                due_at=_time(row[33]),
                 location=row[34],
                 version=row[35],
-                created_at=row[36],
-                updated_at=row[37],
+                created_at=_time(row[36]),
+                updated_at=_time(row[37]),
                 recurrence=row[38],
                 campaign_id=row[39],
                 rule_id=row[40],
@@ -347,7 +369,7 @@ def list_interactions(
             query = query.order_by(Interaction.id.desc())
         else:
             query = query.order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
-        rows = list(query.limit(limit + 1).tuples())
+        rows = raw_rows(query.limit(limit + 1))
     records = to_records(rows)
     next_cursor = None
     if len(records) > limit:
