@@ -152,7 +152,10 @@ def to_records(rows: Iterable[tuple[Any, ...]]) -> list[InteractionRecord]:
         type_id = row[2]
         type_record = type_cache.get(type_id)
         if type_record is None:
-            type_record = TypeRecord(*row[2:9], bool(row[9]), row[10])
+            code, label_es, label_en, channel, colour, glyph = row[3:9]
+            type_record = TypeRecord(
+                type_id, code, label_es, label_en, channel, colour, glyph, bool(row[9]), row[10]
+            )
             type_cache[type_id] = type_record
         records.append(
             InteractionRecord(
