@@ -571,9 +571,8 @@ def test_export_follows_the_filter_and_reports_progress(world: World, tmp_path: 
 
 def test_unsupported_formats_and_bad_folders_are_refused(world: World, tmp_path: Path) -> None:
     cases = {
-        tmp_path / "a.xls": ".xls files are not supported yet; use one of: .csv, .xlsx",
-        tmp_path / "a.ics": ".ics files are not supported yet",
-        tmp_path / "a.pdf": "cannot read or write '.pdf' files",
+        tmp_path / "a.pdf": "cannot read or write '.pdf' files; use one of: .xlsx, .xls, .csv,",
+        tmp_path / "a.XLSX.txt": "cannot read or write '.txt' files",
         tmp_path / "nowhere" / "a.csv": "the folder " + str(tmp_path / "nowhere") + " does not",
         tmp_path: "cannot read or write",
     }

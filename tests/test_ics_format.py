@@ -1,18 +1,21 @@
 """Interactions as iCalendar events: every field a calendar shows, user
 text with commas, semicolons, newlines and accents read back as typed by
-the icalendar package itself, and a repeating event's occurrences related
-to their series."""
+the icalendar package itself (markup, formulas, emoji, right-to-left and
+long text as text; control characters left out), and a repeating event's
+occurrences related to their series."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from icalendar import Calendar, Event
 
-from crm_tui.exchange.ics_format import calendar_bytes, calendar_of, vevent_of
+from crm_tui.exchange.ics_format import CALENDAR_END, calendar_head, vevent_of
 from crm_tui.services.event_series import create_event, series_uid_of
 from crm_tui.services.interactions import InteractionDraft, edit_interaction
+from crm_tui.services.records import InteractionRecord
 from crm_tui.services.users import list_users
 
 from .conftest import World
@@ -40,16 +43,17 @@ def event(**fields: object) -> InteractionDraft:
     return InteractionDraft(**{**base.__dict__, **fields})
 
 
-def read_back(data: bytes) -> list[Event]:
-    return list(Calendar.from_ical(data).walk("VEVENT"))
+def read_back(record: InteractionRecord) -> Event:
+    """The record's VEVENT as a calendar program reads it, with everyone's
+    addresses."""
+    people = {user.username: user for user in list_users(active_only=False)}
+    return Event.from_ical(vevent_of(record, users=people).to_ical())
 
 
 @SQLITE_ONLY
 def test_an_event_reads_back_as_it_was_typed(world: World) -> None:
     [record] = create_event(event())
-    data = calendar_of([record])
-    assert data.startswith(b"BEGIN:VCALENDAR\r\n")
-    [vevent] = read_back(data)
+    vevent = read_back(record)
 
     assert str(vevent["UID"]) == record.uid
     assert vevent.decoded("DTSTART") == START  # floating: the app's local time
@@ -92,7 +96,7 @@ def test_status_duration_and_people_without_addresses(world: World) -> None:
 @SQLITE_ONLY
 def test_occurrences_are_events_related_to_their_series(world: World) -> None:
     series = create_event(event(recurrence="cada lunes, 3 veces"))
-    events = read_back(calendar_of(series))
+    events = [read_back(record) for record in series]
 
     assert [vevent.decoded("DTSTART") for vevent in events] == [
         START + timedelta(days=7 * week) for week in range(3)
@@ -102,8 +106,35 @@ def test_occurrences_are_events_related_to_their_series(world: World) -> None:
     assert all("RRULE" not in vevent for vevent in events)
 
 
-@SQLITE_ONLY
-def test_an_empty_calendar_is_still_a_calendar(world: World) -> None:
-    calendar = Calendar.from_ical(calendar_bytes([]))
+def test_the_head_and_the_end_make_a_calendar() -> None:
+    calendar = Calendar.from_ical(calendar_head() + CALENDAR_END)
     assert str(calendar["VERSION"]) == "2.0"
+    assert str(calendar["X-WR-CALNAME"]) == "crm-tui"
     assert list(calendar.walk("VEVENT")) == []
+
+
+LONG_MIXED = "añ€😀" * 1_250  # 5,000 characters of 2, 3 and 4 bytes
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("[@click=app.quit]x[/]", "[@click=app.quit]x[/]"),  # markup: only text here
+        ("=1+1", "=1+1"),  # a formula in a spreadsheet: only text here
+        ("Cita 👩🏽‍💻 🎉", "Cita 👩🏽‍💻 🎉"),
+        ("اجتماع مع العميل \u202eabc", "اجتماع مع العميل \u202eabc"),  # right to left
+        ("título\x1b]52;c;aGk=\x07 y\x1b[2J fin\x9b", "título]52;c;aGk= y[2J fin"),
+        (LONG_MIXED, LONG_MIXED),
+    ],
+)
+def test_hostile_subjects_arrive_as_text(world: World, subject: str, expected: str) -> None:
+    [stored] = create_event(event())
+    data = vevent_of(replace(stored, subject=subject)).to_ical()
+
+    lines = data.split(b"\r\n")
+    assert all(len(line) <= 75 for line in lines)  # folded as RFC 5545 asks
+    for line in lines:
+        line.decode("utf-8")  # never cut inside a character
+    assert b"\x1b" not in data and b"\x07" not in data and "\x9b".encode() not in data
+    assert str(Event.from_ical(data)["SUMMARY"]) == expected

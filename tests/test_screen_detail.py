@@ -37,6 +37,7 @@ from crm_tui.screens.queue import QueueScreen
 from crm_tui.services import contacts, history
 from crm_tui.services.attachments import store_file
 from crm_tui.services.comments import CommentRecord, CommentTarget, add_comment
+from crm_tui.services.history_sentences import history_line, history_sentence
 from crm_tui.services.interactions import (
     InteractionDraft,
     create_interaction,
@@ -50,7 +51,6 @@ from crm_tui.services.users import get_user
 from crm_tui.store import db as store_db
 from crm_tui.store.models import Comment, Contact, Interaction, User
 from crm_tui.widgets.activity_feed import MENTION_STYLE, ActivityFeed
-from crm_tui.widgets.history_list import history_line, history_sentence
 
 from .app_helpers import (
     NOW,

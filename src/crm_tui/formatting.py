@@ -11,6 +11,8 @@ Formats (babel's CLDR data; `lang` is "es" or "en", anything else is English):
   ``Monday, November 23, 2026, 2:05 PM`` (English uses the 12-hour clock,
   as CLDR does). Babel's narrow and plain no-break spaces become plain spaces,
   so every result is safe for a terminal cell grid.
+- `short_datetime`: ``Tue 24 Nov 10:00`` / ``mar 24 nov 10:00``, with the
+  year when it is not this year's (forms, history sentences).
 - `relative_phrase`: ``hace 3 horas`` / ``3 hours ago``, ``dentro de 2 días`` /
   ``in 2 days``, and ``ahora`` / ``now`` under a minute (babel's
   format_timedelta, which rounds: 36 hours is "2 days").
@@ -44,6 +46,7 @@ __all__ = [
     "list_date",
     "preview",
     "relative_phrase",
+    "short_datetime",
     "stage_label",
     "textual_colour",
     "truncate",
@@ -158,6 +161,15 @@ def detail_datetime(dt: datetime | None, lang: str, now: datetime | None = None)
     if dt is None:
         return ""
     return f"{full_datetime(dt, lang)} ({relative_phrase(dt, lang, now)})"
+
+
+def short_datetime(value: datetime, lang: str, now: datetime) -> str:
+    """`Tue 24 Nov 10:00` / `mar 24 nov 10:00`, with the year when it is
+    not this year's; compact enough to sit beside an input at 80 columns."""
+    from babel.dates import format_datetime
+
+    pattern = "EEE d MMM HH:mm" if value.year == now.year else "EEE d MMM y HH:mm"
+    return format_datetime(value, pattern, locale=lang).replace(".", "")
 
 
 # --- colours -----------------------------------------------------------------

@@ -9,23 +9,44 @@ import sys
 from pathlib import Path
 
 from crm_tui.commands.common import Commands, acting_user, add_by_option, open_database
-from crm_tui.commands.filters import add_filter_options, filter_from
+from crm_tui.commands.filters import REPEATABLE, add_filter_options, filter_from
 from crm_tui.i18n import register, t
+from crm_tui.services import users
 from crm_tui.services.errors import CrmError
 
 register(
     {
         "cli.export.help": (
-            "write the filtered interactions to .xlsx, .xls, .csv or .ics",
-            "escribe las interacciones filtradas en .xlsx, .xls, .csv o .ics",
+            "write the filtered interactions, or one with --id, to .xlsx, .xls, .csv or .ics",
+            "escribe las interacciones filtradas, o una con --id, en .xlsx, .xls, .csv o .ics",
         ),
         "cli.export.out": (
             "the file to write; its extension chooses the format",
             "el archivo a escribir; su extensión elige el formato",
         ),
+        "cli.export.id": (
+            "one interaction (Id or global id); a workbook also gets its comments and history",
+            "una interacción (Id o id global); un libro lleva también sus comentarios e historial",
+        ),
         "cli.export.done": (
             "{count} interactions written to {path}",
             "{count} interacciones escritas en {path}",
+        ),
+        "cli.export.done_events": (
+            "{count} events written to {path}",
+            "{count} eventos escritos en {path}",
+        ),
+        "cli.export.id_with_filters": (
+            "--id exports one interaction, without filters: leave out {options}, "
+            "or leave out --id to export the filtered list",
+            "--id exporta una interacción, sin filtros: quite {options}, "
+            "o quite --id para exportar la lista filtrada",
+        ),
+        "cli.export.one_id": (
+            "--id takes one interaction; export several with the filters "
+            "(--type, --contact, --search...) or one file per --id",
+            "--id lleva una sola interacción; exporte varias con los filtros "
+            "(--type, --contact, --search...) o un archivo por cada --id",
         ),
         "cli.import.help": (
             "read interactions from .csv or .xlsx: all rows or none",
@@ -46,7 +67,17 @@ register(
 
 def register_command(commands: Commands) -> None:
     export = commands.add("export", run_export)
-    add_filter_options(export)
+    # `--id` is not the list's filter here: it names the one interaction
+    # to export with its comments and history.
+    add_filter_options(export, skip=frozenset({"--id"}))
+    export.add_argument(
+        "--id",
+        dest="interaction",
+        action="append",
+        default=[],
+        metavar="ID",
+        help=t("cli.export.id"),
+    )
     export.add_argument("--out", required=True, metavar="FILE", help=t("cli.export.out"))
 
     imported = commands.add("import", run_import)
@@ -56,13 +87,39 @@ def register_command(commands: Commands) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    path = Path(args.out)
     f = filter_from(args)
-    open_database(args, create=False)
-    from crm_tui.exchange.exporter import export_interactions
+    if len(args.interaction) > 1:
+        raise CrmError("cli.export.one_id")
+    if args.interaction and not f.is_empty():
+        raise CrmError("cli.export.id_with_filters", options=", ".join(_filter_options(args)))
+    target = open_database(args, create=False)
+    from crm_tui.exchange import exporter
 
-    count = export_interactions(f, Path(args.out))
-    print(t("cli.export.done", count=count, path=args.out))
+    if args.interaction:
+        count = exporter.export_interaction(args.interaction[0], path)
+    else:
+        count = exporter.export_interactions(
+            f, path, by=_exporter_name(args), database=target.describe()
+        )
+    done = "cli.export.done_events" if path.suffix.lower() == ".ics" else "cli.export.done"
+    print(t(done, count=count, path=args.out))
     return 0
+
+
+def _filter_options(args: argparse.Namespace) -> list[str]:
+    """The filter options given on the command line."""
+    given = [option for option, dest, _ in REPEATABLE if option != "--id" and getattr(args, dest)]
+    given += [f"--{name}" for name in ("since", "until", "search") if getattr(args, name)]
+    return given
+
+
+def _exporter_name(args: argparse.Namespace) -> str:
+    """Who exports, for the export sheet: the user's name when the
+    database knows them (`--user`, else the login name), else that name."""
+    name = args.login or users.login_name()
+    user = users.find_user(name)
+    return f"{user.display_name} ({user.username})" if user else name
 
 
 def run_import(args: argparse.Namespace) -> int:

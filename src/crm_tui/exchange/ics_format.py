@@ -8,21 +8,32 @@ be UTC and are converted from local time. An occurrence of a repeating
 event is an event of its own (no RRULE: each one is written and closed
 apart), related to the others by RELATED-TO the series uid.
 
-User text (subject, note, location, tags) is data: the icalendar package
-escapes commas, semicolons, backslashes and newlines.
+Every text is data: control characters (C0 but tab and newline, C1) are
+removed before it goes in (a carriage return becomes a newline), so a
+terminal escape in a note never reaches a calendar program (nor a
+terminal showing the file); the icalendar package escapes commas,
+semicolons, backslashes and newlines, and folds long lines between
+characters, never inside one.
+
+A file is its head (`calendar_head`), one `vevent_of(...).to_ical()` per
+event and `CALENDAR_END`, so that it can be written event by event
+(`ics_export.write_events`) whatever its size.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from crm_tui.i18n import language
 from crm_tui.services.records import InteractionRecord, UserRecord
+from crm_tui.services.text import clean_text
 
 PRODID = "-//crm-tui//crm-tui//EN"
+CALENDAR_NAME = "crm-tui"
+CALENDAR_END = b"END:VCALENDAR\r\n"
 # An event saved without an end lasts this long in a calendar.
 DEFAULT_DURATION = timedelta(minutes=30)
 
@@ -42,10 +53,11 @@ def _utc(local: datetime) -> datetime:
 
 
 def _person(user: UserRecord, role: str | None = None) -> vCalAddress | None:
-    if not user.email:
+    email = clean_text(user.email or "")
+    if not email:
         return None
-    address = vCalAddress(f"mailto:{user.email}")
-    address.params["CN"] = vText(user.display_name)
+    address = vCalAddress(f"mailto:{email}")
+    address.params["CN"] = vText(clean_text(user.display_name))
     if role:
         address.params["ROLE"] = vText(role)
     return address
@@ -55,16 +67,15 @@ def vevent_of(
     record: InteractionRecord,
     *,
     users: Mapping[str, UserRecord] | None = None,
-    series_uid: str = "",
     lang: str | None = None,
 ) -> Event:
     """`record` as a VEVENT. `users` (by username) gives the creator
     (ORGANIZER) and the responsible (ATTENDEE) their addresses, when they
-    have one; `series_uid` relates an occurrence to its series."""
+    have one; an occurrence of a series is related to it by RELATED-TO."""
     lang = lang or language()
     users = users or {}
     event = Event()
-    event.add("uid", record.uid)
+    event.add("uid", clean_text(record.uid))
     event.add("dtstamp", _utc(record.updated_at))
     event.add("created", _utc(record.created_at))
     event.add("last-modified", _utc(record.updated_at))
@@ -74,15 +85,17 @@ def vevent_of(
         event.add("dtend", record.ends_at)
     else:
         event.add("duration", DEFAULT_DURATION)
-    type_label = record.type.label(lang)
-    event.add("summary", record.subject or type_label)
-    if record.note:
-        event.add("description", record.note)
-    if record.location:
-        event.add("location", record.location)
+    type_label = clean_text(record.type.label(lang))
+    event.add("summary", clean_text(record.subject) or type_label)
+    note = clean_text(record.note)
+    if note:
+        event.add("description", note)
+    location = clean_text(record.location)
+    if location:
+        event.add("location", location)
     unassigned = record.user is None and record.is_open
     event.add("status", "TENTATIVE" if unassigned else _STATUS.get(record.status, "CONFIRMED"))
-    event.add("categories", [type_label, *record.tags])
+    event.add("categories", [type_label, *(clean_text(tag) for tag in record.tags)])
     event.add("priority", _PRIORITY.get(record.priority, 0))
     if record.internal:
         event.add("class", "PRIVATE")
@@ -94,45 +107,20 @@ def vevent_of(
     attendee = _person(responsible, "REQ-PARTICIPANT") if responsible else None
     if attendee is not None:
         event.add("attendee", attendee)
-    event.add("x-crm-contact", record.contact_code)
+    event.add("x-crm-contact", clean_text(record.contact_code))
     if record.opportunity_code:
-        event.add("x-crm-opportunity", record.opportunity_code)
-    if series_uid:
-        event.add("related-to", series_uid)
+        event.add("x-crm-opportunity", clean_text(record.opportunity_code))
+    if record.series_uid:
+        event.add("related-to", clean_text(record.series_uid))
     return event
 
 
-def calendar_bytes(
-    records: Iterable[InteractionRecord],
-    *,
-    users: Mapping[str, UserRecord] | None = None,
-    series_uids: Mapping[int, str] | None = None,
-    lang: str | None = None,
-) -> bytes:
-    """A VCALENDAR with one VEVENT per record, as an .ics file's bytes
-    (UTF-8, CRLF line ends, long lines folded)."""
-    series_uids = series_uids or {}
+def calendar_head() -> bytes:
+    """The file up to its first event: BEGIN:VCALENDAR and the calendar's
+    properties (its events follow, then `CALENDAR_END`)."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    for record in records:
-        calendar.add_component(
-            vevent_of(record, users=users, series_uid=series_uids.get(record.id, ""), lang=lang)
-        )
-    return bytes(calendar.to_ical())
-
-
-def calendar_of(records: list[InteractionRecord], *, lang: str | None = None) -> bytes:
-    """`calendar_bytes` with the people's addresses and the series read
-    from the database (queries: call it from a worker)."""
-    from crm_tui.services.event_series import series_uids
-    from crm_tui.services.users import list_users
-
-    people = {user.username: user for user in list_users(active_only=False)}
-    return calendar_bytes(
-        records,
-        users=people,
-        series_uids=series_uids([record.id for record in records]),
-        lang=lang,
-    )
+    calendar.add("x-wr-calname", CALENDAR_NAME)
+    return bytes(calendar.to_ical()).removesuffix(CALENDAR_END)

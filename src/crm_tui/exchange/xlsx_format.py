@@ -10,23 +10,34 @@ Excel cannot hold as a date (they are written as interchange text, which
 import reads back the same). Characters XML cannot carry (control
 characters, U+FFFE, U+FFFF) are left out: openpyxl refuses some and would
 write a corrupt file with the others.
+
+Each sheet gets its column widths and a bold header; a table sheet also a
+frozen header row and an auto-filter over exactly the rows written. In
+write-only mode whatever comes before the rows in the file (widths, the
+frozen pane) must be set before the first row, and the auto-filter,
+which comes after them, once the last row is known.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime, time
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from crm_tui.exchange.columns import COLUMNS, Cell
+from crm_tui import clock
+from crm_tui.exchange.columns import Cell
+from crm_tui.exchange.sheets import Sheet, check_fits
 from crm_tui.services.dates import format_interchange
 from crm_tui.services.errors import CrmError
 
+# The interchange sheet: import reads the sheet of this name (else the first).
 SHEET_TITLE = "interactions"
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
 FIRST_EXCEL_DATE = datetime(1900, 1, 1)
+CREATOR = "crm-tui"
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -34,16 +45,56 @@ def xml_safe(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
-def write_rows(path: Path, rows: Iterable[Sequence[Cell | None]]) -> None:
-    """Write one sheet: the header and `rows` (cells in `COLUMNS` order)."""
+def write_workbook(path: Path, sheets: Sequence[Sheet]) -> None:
+    """Write `sheets` (at least one), in order, each streamed row by row.
+    The workbook's author is crm-tui and its created and modified times
+    are the time of writing, so two exports of the same data differ only
+    in that (and in the zip entries' own times, which openpyxl sets)."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ERROR_CODES
+    from openpyxl.writer.excel import ExcelWriter
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(SHEET_TITLE)
+    properties = workbook.properties
+    properties.creator = CREATOR
+    # The file format holds UTC; the program's clock is local wall time.
+    properties.created = properties.modified = clock.now().astimezone(UTC).replace(tzinfo=None)
+    written: list[Any] = []
+    try:
+        for sheet in sheets:
+            written.append(workbook.create_sheet(sheet.title))
+            _write_sheet(written[-1], sheet)
+    except BaseException:
+        for open_sheet in written:
+            # The first error is the one to report; a sheet that cannot
+            # even be abandoned has its temporary file removed at exit.
+            with contextlib.suppress(Exception):
+                _discard(open_sheet)
+        raise
+    # Not `workbook.save`: it would stamp "modified" with its own clock.
+    from zipfile import ZIP_DEFLATED, ZipFile
 
-    def writable(cell: Cell | None) -> Any:
+    with ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(workbook, archive).save()
+
+
+def _write_sheet(target: Any, sheet: Sheet) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    for number, width in enumerate(sheet.widths, start=1):
+        target.column_dimensions[get_column_letter(number)].width = width
+    if sheet.is_table:
+        target.freeze_panes = "A2"
+    bold = Font(bold=True)
+
+    def heading(name: str) -> Any:
+        cell = WriteOnlyCell(target, value=xml_safe(name))
+        cell.font = bold
+        return cell
+
+    def writable(cell: Cell | None, row: int, column: int) -> Any:
         """A plain value where openpyxl infers the right type itself (cheap),
         a typed cell where it would not."""
         if cell is None or cell == "":
@@ -51,24 +102,24 @@ def write_rows(path: Path, rows: Iterable[Sequence[Cell | None]]) -> None:
         if isinstance(cell, datetime):
             if cell < FIRST_EXCEL_DATE:
                 return format_interchange(cell)
-            date_cell = WriteOnlyCell(sheet, value=cell)
+            date_cell = WriteOnlyCell(target, value=cell)
             date_cell.number_format = DATE_FORMAT
             return date_cell
         text = xml_safe(cell)
+        check_fits(text, sheet=sheet.title, row=row, column=sheet.header[column])
         if text.startswith("=") or text in ERROR_CODES:
-            text_cell = WriteOnlyCell(sheet, value=text)
+            text_cell = WriteOnlyCell(target, value=text)
             text_cell.data_type = "s"
             return text_cell
         return text
 
-    try:
-        sheet.append(list(COLUMNS))
-        for row in rows:
-            sheet.append([writable(cell) for cell in row])
-    except BaseException:
-        _discard(sheet)
-        raise
-    workbook.save(path)
+    target.append([heading(name) for name in sheet.header])
+    last_row = 1
+    for last_row, cells in enumerate(sheet.rows, start=2):
+        target.append([writable(cell, last_row, column) for column, cell in enumerate(cells)])
+    if sheet.is_table:
+        last_column = get_column_letter(len(sheet.header))
+        target.auto_filter.ref = f"A1:{last_column}{last_row}"
 
 
 def _discard(sheet: Any) -> None:

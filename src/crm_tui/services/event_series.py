@@ -98,18 +98,6 @@ def series_uid_of(interaction_id: int) -> str:
     return str(row[0] or "")
 
 
-def series_uids(interaction_ids: list[int]) -> dict[int, str]:
-    """The series uid of each of these interactions that repeats."""
-    if not interaction_ids:
-        return {}
-    rows = (
-        Interaction.select(Interaction.id, Interaction.series_uid)
-        .where(Interaction.id.in_(interaction_ids), Interaction.series_uid != "")
-        .tuples()
-    )
-    return dict(rows)
-
-
 def _rest_query(record: InteractionRecord, series: str) -> Any:
     start = record.starts_at or record.due_at
     return (

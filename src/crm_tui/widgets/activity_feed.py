@@ -41,6 +41,7 @@ from crm_tui.services.activity import FeedCursor, FeedEntry, FeedPage, activity_
 from crm_tui.services.comments import CommentRecord, can_delete, delete_comment
 from crm_tui.services.contacts import opportunities_of
 from crm_tui.services.errors import CrmError
+from crm_tui.services.history_sentences import QUOTED_CELLS, history_line
 from crm_tui.services.mentions import mention_spans
 from crm_tui.services.records import HistoryRecord, UserRecord
 from crm_tui.services.text import clean_text
@@ -52,7 +53,6 @@ from crm_tui.widgets.background import run_db
 from crm_tui.widgets.choice_list import format_count
 from crm_tui.widgets.file_label import file_labels
 from crm_tui.widgets.form_field import short_datetime
-from crm_tui.widgets.history_list import QUOTED_CELLS, history_line
 
 if TYPE_CHECKING:
     from crm_tui.app import CrmApp

@@ -19,7 +19,7 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Label
 
-from crm_tui.formatting import relative_phrase
+from crm_tui.formatting import relative_phrase, short_datetime
 from crm_tui.i18n import register, t
 from crm_tui.services.dates import parse_when
 from crm_tui.services.errors import ValidationError
@@ -112,15 +112,6 @@ class FormField(Widget):
     @property
     def has_error(self) -> bool:
         return self.has_class("-invalid")
-
-
-def short_datetime(value: datetime, lang: str, now: datetime) -> str:
-    """`Tue 24 Nov 10:00` / `mar 24 nov 10:00`, with the year when it is
-    not this year's; compact enough to sit beside an input at 80 columns."""
-    from babel.dates import format_datetime
-
-    pattern = "EEE d MMM HH:mm" if value.year == now.year else "EEE d MMM y HH:mm"
-    return format_datetime(value, pattern, locale=lang).replace(".", "")
 
 
 def date_hint(text: str, lang: str, now: datetime) -> str:

@@ -1,6 +1,7 @@
 """The history of an interaction, an opportunity or a contact as sentences
 a person reads: who did what ("Luis Gómez changed the status from Pending
-to Done").
+to Done"). The activity feeds show them, and an exported interaction's
+"history" sheet writes them, so both say the same.
 
 The events come from `services.history` (action codes and the details
 each one stores); `history_sentence` turns one into words, in the user's
@@ -15,12 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
-from crm_tui.formatting import preview, stage_label
+from crm_tui import ui_text  # noqa: F401 (registers ui.pool, ui.yes and ui.no)
+from crm_tui.formatting import preview, short_datetime, stage_label
 from crm_tui.i18n import register, t
 from crm_tui.services import history
 from crm_tui.services.records import HistoryRecord
 from crm_tui.services.vocab import DIRECTION, KIND, OUTCOME, PRIORITY, STATUS
-from crm_tui.widgets.form_field import short_datetime
 
 register(
     {
