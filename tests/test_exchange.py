@@ -239,6 +239,35 @@ def test_xlsx_export_import_export_keeps_every_cell(
     assert values(second) == values(first)
 
 
+def test_xls_export_import_export_keeps_every_cell(
+    world: World, clock_fixed: None, empty_database: Callable[[], store_db.Target], tmp_path: Path
+) -> None:
+    import xlrd
+
+    varied_interactions(world)
+    first, second = tmp_path / "first.xls", tmp_path / "second.xls"
+    written = export_interactions(EVERYTHING, first)
+
+    def values(path: Path) -> list[list[object]]:
+        book = xlrd.open_workbook(str(path))
+        sheet = book.sheet_by_name("interactions")
+        return [sheet.row_values(line) for line in range(sheet.nrows)]
+
+    rows = values(first)
+    assert rows[0] == list(COLUMNS) and len(rows) == written + 1
+    texts = {cell for line in rows[1:] for cell in line if isinstance(cell, str)}
+    assert {"=1+1", "@SUM(A1)", "'=x", "#N/A", "\t=tab first\n", "@ventas"} <= texts
+
+    actor = importer_in(empty_database)
+    report = import_file(first, actor=actor)
+    assert report.errors == () and report.created == written
+    export_interactions(EVERYTHING, second)
+    assert values(second) == rows
+    # And the same interactions as the .csv of the first database would list.
+    export_interactions(EVERYTHING, tmp_path / "again.csv")
+    assert len(csv_rows(tmp_path / "again.csv")) == written + 1
+
+
 def test_csv_and_xlsx_carry_the_same_interactions(
     world: World, clock_fixed: None, empty_database: Callable[[], store_db.Target], tmp_path: Path
 ) -> None:
@@ -527,8 +556,8 @@ def test_files_that_cannot_be_read_give_one_clear_message(world: World, tmp_path
         write_bytes(
             tmp_path / "huge.csv", b'type,contact_code,note\ncall,C-001,"' + b"x" * 200_000 + b'"'
         ): "huge.csv, line 2: field larger than field limit",
-        tmp_path / "old.xls": ".xls files are not supported yet; use one of: .csv, .xlsx",
-        tmp_path / "notes.txt": "cannot read or write '.txt' files; use one of: .csv, .xlsx",
+        write_bytes(tmp_path / "renamed.xls", b"not a workbook"): "is not an Excel 97–2003 (.xls) workbook",
+        tmp_path / "notes.txt": "cannot read or write '.txt' files; use one of: .csv, .xlsx, .xls",
     }
     for path, message in cases.items():
         with pytest.raises(CrmError) as raised:

@@ -828,18 +828,6 @@ async def test_edit_opens_the_form_on_this_interaction(floor: store_db.Target) -
         detail_of(app)
 
 
-async def test_export_says_it_comes_later(floor: store_db.Target) -> None:
-    app = make_app(floor, lang="es")
-    async with app.run_test(size=(100, 40), notifications=True) as pilot:
-        await open_detail(pilot, CALL)
-        await pilot.press("x")
-        await settle(pilot, until=lambda: bool(toasts(app)))
-        assert toasts(app) == [
-            "La exportación aún no está disponible: llega con la actualización de "
-            "importación y exportación."
-        ]
-
-
 async def test_keys_open_the_opportunity_and_the_contact(floor: store_db.Target) -> None:
     app = make_app(floor)
     async with app.run_test(size=(100, 40)) as pilot:

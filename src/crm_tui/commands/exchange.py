@@ -49,8 +49,8 @@ register(
             "(--type, --contact, --search...) o un archivo por cada --id",
         ),
         "cli.import.help": (
-            "read interactions from .csv or .xlsx: all rows or none",
-            "lee interacciones de .csv o .xlsx: todas las filas o ninguna",
+            "read interactions from .csv, .xlsx or .xls: all rows or none",
+            "lee interacciones de .csv, .xlsx o .xls: todas las filas o ninguna",
         ),
         "cli.import.file": ("the file to read", "el archivo a leer"),
         "cli.import.dry_run": (

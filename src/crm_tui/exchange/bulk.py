@@ -13,7 +13,7 @@ same details, and `imported` in place of `interaction_created`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -230,9 +230,16 @@ def _rebuild_pays(rows: int) -> bool:
 
 @writes
 def write_import(
-    plan: ReferencePlan, rows: Sequence[PendingRow], *, actor: UserRecord, file_name: str
+    plan: ReferencePlan,
+    rows: Sequence[PendingRow],
+    *,
+    actor: UserRecord,
+    file_name: str,
+    after_batch: Callable[[int], None] | None = None,
 ) -> None:
     """Create what the plan names, then every row, in one transaction.
+    `after_batch(rows_written_so_far)` is called after each batch of rows;
+    what it raises rolls the whole import back (that is how it is cancelled).
 
     Rows are written from the last to the first: an export lists the newest
     first, so the oldest gets the smallest Id, and rows of the same moment
@@ -243,8 +250,12 @@ def write_import(
     newest_last = list(reversed(rows))
 
     def write_all() -> None:
+        written = 0
         for batch in chunks(newest_last):
             _write_batch(batch, real_ids, tag_ids, actor=actor, file_name=file_name, now=now)
+            written += len(batch)
+            if after_batch is not None:
+                after_batch(written)
 
     if _rebuild_pays(len(rows)):
         with schema.bulk_load(current(), "sqlite"):

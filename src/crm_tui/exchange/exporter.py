@@ -110,9 +110,8 @@ def _to_ics(path: Path, export: _Export) -> int:
     return ics_export.write_events(path, export.records, lang=export.lang)
 
 
-# By file suffix, in the order a person is offered them. (Typed as
-# `handler_for` takes it; every format has its writer.)
-WRITERS: dict[str, Writer | None] = {
+# By file suffix, in the order a person is offered them.
+WRITERS: dict[str, Writer] = {
     ".xlsx": _to_xlsx,
     ".xls": _to_xls,
     ".csv": _to_csv,

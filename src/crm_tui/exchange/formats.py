@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TypeVar
 
@@ -11,15 +12,11 @@ from crm_tui.services.errors import CrmError
 Handler = TypeVar("Handler")
 
 
-def handler_for(handlers: dict[str, Handler | None], path: Path) -> Handler:
-    """The handler for the file's suffix (any case). A suffix mapped to None
-    is a format announced but not supported yet; both it and an unknown
-    suffix raise a CrmError naming the formats there are."""
+def handler_for(handlers: Mapping[str, Handler], path: Path) -> Handler:
+    """The handler for the file's suffix (any case); an unknown suffix
+    raises a CrmError naming the formats there are."""
     suffix = path.suffix.lower()
-    ready = ", ".join(name for name, handler in handlers.items() if handler is not None)
     if suffix not in handlers:
-        raise CrmError("exchange.error.unknown_format", suffix=suffix or path.name, choices=ready)
-    handler = handlers[suffix]
-    if handler is None:
-        raise CrmError("exchange.error.not_yet_supported", suffix=suffix, choices=ready)
-    return handler
+        choices = ", ".join(handlers)
+        raise CrmError("exchange.error.unknown_format", suffix=suffix or path.name, choices=choices)
+    return handlers[suffix]

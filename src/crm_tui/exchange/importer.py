@@ -1,50 +1,114 @@
-"""Importing a .csv or .xlsx file of interactions, all or nothing.
+"""Importing a .csv, .xlsx or .xls file of interactions, all or nothing.
 
 Every row is read and validated first, and every problem is reported with
-its line (the header is line 1). Only a file without a single problem is
-written, in one transaction: the users, contacts and opportunities it names
-that do not exist yet (users as agents named by their user name), then its
-interactions, each with an `imported` history event.
+its line (the header is line 1) and column. Only a file without a single
+problem is written, in one transaction: the users, contacts and
+opportunities it names that do not exist yet (users as agents named by
+their user name), then its interactions, each with an `imported` history
+event.
 
 A row whose `id` is already in the database is skipped and reported, never
 updated; an unknown `id` is kept, so that exporting, importing into an
 empty database and exporting again gives the same file; an empty `id`
 means a new interaction. An empty `user` puts the interaction in the
 shared pool; an empty `created_by` means whoever imports.
+
+An import tells how far it is with `progress(stage, rows_so_far)`, in
+three stages: READING the file (rows read; its last call gives the number
+of data rows), CHECKING them (rows validated, up to that number) and
+WRITING (interactions written, up to the report's `created`). Setting
+`cancel` stops it with ImportCancelled at the next row or batch: nothing
+is written, even when writing had begun (the transaction is rolled back).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from peewee import IntegrityError
 
 from crm_tui import clock
-from crm_tui.exchange import csv_format, xlsx_format
+from crm_tui.exchange import csv_format, xls_format, xlsx_format
 from crm_tui.exchange.bulk import PendingRow, write_import
 from crm_tui.exchange.columns import COLUMNS, Cell, Header, HeaderError
 from crm_tui.exchange.formats import handler_for
 from crm_tui.exchange.references import ReferencePlan, existing_uids
-from crm_tui.exchange.row_input import RowInput, problems_of
-from crm_tui.i18n import t
+from crm_tui.exchange.row_input import RowInput, RowProblem, problems_of
+from crm_tui.i18n import register, t
 from crm_tui.services.errors import CrmError, ValidationError
 from crm_tui.services.interactions import validate
-from crm_tui.services.records import UserRecord
+from crm_tui.services.records import TypeRecord, UserRecord
+
+register(
+    {
+        "exchange.error.import_cancelled": (
+            "import cancelled; nothing was written",
+            "importación cancelada; no se escribió nada",
+        ),
+    }
+)
 
 # Every row of a file, the header first, with the line it starts on.
 Reader = Callable[[Path], Iterator[tuple[int, list[Cell]]]]
 
-# By file suffix; None: announced, not supported yet (see exporter.WRITERS).
-READERS: dict[str, Reader | None] = {
+# By file suffix.
+READERS: dict[str, Reader] = {
     ".csv": csv_format.read_rows,
     ".xlsx": xlsx_format.read_rows,
-    ".xls": None,
+    ".xls": xls_format.read_rows,
 }
 
-Problem = tuple[int, str]  # (line, message)
+READING = "reading"
+CHECKING = "checking"
+WRITING = "writing"
+Progress = Callable[[str, int], None]
+"""`progress(stage, rows_so_far)`: see the module's description."""
+
+PROGRESS_EVERY = 500
+PREVIEW_ROWS = 20
+
+
+class ImportCancelled(CrmError):
+    def __init__(self) -> None:
+        super().__init__("exchange.error.import_cancelled")
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """Why a line of the file cannot be imported."""
+
+    line: int
+    column: str  # an interchange column; "" when the whole row or header is wrong
+    message: str  # in the language of the import
+
+    @property
+    def text(self) -> str:
+        return f"{self.column}: {self.message}" if self.column else self.message
+
+
+Problem = tuple[int, str]  # (line, "column: message")
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    """A row as it will be written, for a person to check before importing."""
+
+    line: int
+    type: TypeRecord
+    status: str  # a STATUS code
+    user: str | None  # the responsible's display name; None: the shared pool
+    contact_code: str
+    contact_name: str  # the database's for a known contact, the file's for a new one
+    opportunity_code: str | None
+    subject: str
+    when: datetime  # occurred_at: what the lists show and sort by
+    new_contact: bool  # the import creates this contact
+    new_opportunity: bool  # ... and this opportunity
 
 
 @dataclass(frozen=True)
@@ -55,11 +119,15 @@ class ImportReport:
     rows_read: int  # data rows, blank ones not counted
     created: int  # interactions
     skipped_existing: tuple[tuple[int, str], ...]  # (line, id) already in the database
-    errors: tuple[Problem, ...]  # (line, "column: message"), by line
+    errors: tuple[Problem, ...]  # `problems` as (line, "column: message"), by line
     users_created: int
     contacts_created: int
     opportunities_created: int
     dry_run: bool
+    problems: tuple[ImportProblem, ...] = ()  # by line
+    # The first PREVIEW_ROWS rows to write (none when there are errors): a
+    # view of the file, not an outcome, so reports compare without it.
+    preview: tuple[PreviewRow, ...] = field(default=(), compare=False)
 
     @property
     def ok(self) -> bool:
@@ -87,17 +155,44 @@ class ImportReport:
         )
 
 
-def _failed(rows_read: int, errors: list[Problem], dry_run: bool) -> ImportReport:
+def _failed(rows_read: int, problems: list[ImportProblem], dry_run: bool) -> ImportReport:
+    ordered = tuple(sorted(problems, key=lambda problem: problem.line))
     return ImportReport(
         rows_read=rows_read,
         created=0,
         skipped_existing=(),
-        errors=tuple(sorted(errors, key=lambda problem: problem[0])),
+        errors=tuple((problem.line, problem.text) for problem in ordered),
         users_created=0,
         contacts_created=0,
         opportunities_created=0,
         dry_run=dry_run,
+        problems=ordered,
     )
+
+
+class _Steps:
+    """Progress and cancellation: `cancel` is looked at on every row, and
+    progress told every PROGRESS_EVERY rows and at the end of each stage
+    (a cancel asked for from `progress` itself is seen at once)."""
+
+    def __init__(self, progress: Progress | None, cancel: threading.Event | None) -> None:
+        self._progress = progress
+        self._cancel = cancel
+
+    def row(self, stage: str, rows_so_far: int) -> None:
+        if rows_so_far % PROGRESS_EVERY == 0:
+            self.reached(stage, rows_so_far)
+        else:
+            self._stop_if_cancelled()
+
+    def reached(self, stage: str, rows_so_far: int) -> None:
+        if self._progress is not None:
+            self._progress(stage, rows_so_far)
+        self._stop_if_cancelled()
+
+    def _stop_if_cancelled(self) -> None:
+        if self._cancel is not None and self._cancel.is_set():
+            raise ImportCancelled()
 
 
 def _is_blank(cells: list[Cell]) -> bool:
@@ -108,37 +203,45 @@ def _is_blank(cells: list[Cell]) -> bool:
 class _ReadFile:
     rows: list[RowInput]
     rows_read: int
-    errors: list[Problem]
+    problems: list[ImportProblem]
+
+    def add(self, line: int, found: Iterable[RowProblem]) -> None:
+        self.problems.extend(
+            ImportProblem(line, problem.column, problem.error.message()) for problem in found
+        )
 
 
-def _read(path: Path) -> _ReadFile:
+def _read(path: Path, steps: _Steps) -> _ReadFile:
     """Every data row as a RowInput; a header or a row that cannot be read
-    at all becomes an error of its line."""
+    at all becomes a problem of its line."""
     lines = (item for item in handler_for(READERS, path)(path) if not _is_blank(item[1]))
     first = next(lines, None)
     if first is None:
         message = t("exchange.error.no_header", columns=", ".join(COLUMNS))
-        return _ReadFile([], 0, [(1, message)])
+        return _ReadFile([], 0, [ImportProblem(1, "", message)])
     header_line, header_cells = first
     try:
         header = Header.parse(header_cells)
     except HeaderError as exc:
-        return _ReadFile([], 0, [(header_line, problem.message()) for problem in exc.problems])
+        problems = [ImportProblem(header_line, "", problem.message()) for problem in exc.problems]
+        return _ReadFile([], 0, problems)
     read = _ReadFile([], 0, [])
     for line, cells in lines:
         read.rows_read += 1
+        steps.row(READING, read.rows_read)
         try:
             values = header.values(cells)
         except CrmError as exc:
-            read.errors.append((line, exc.message()))
+            read.problems.append(ImportProblem(line, "", exc.message()))
             continue
         read.rows.append(RowInput.read(line, values))
+    steps.reached(READING, read.rows_read)
     return read
 
 
 def _set_aside_known_ids(read: _ReadFile) -> list[tuple[int, str]]:
     """Take out of `read.rows` those whose id the database has (returned
-    as (line, id)); an id given twice in the file is an error."""
+    as (line, id)); an id given twice in the file is a problem."""
     known = existing_uids(row.uid for row in read.rows if row.uid)
     skipped: list[tuple[int, str]] = []
     first_line: dict[str, int] = {}
@@ -150,7 +253,7 @@ def _set_aside_known_ids(read: _ReadFile) -> list[tuple[int, str]]:
         if row.uid:
             if row.uid in first_line:
                 message = t("exchange.error.repeated_id", value=row.uid, line=first_line[row.uid])
-                read.errors.append((row.line, f"id: {message}"))
+                read.problems.append(ImportProblem(row.line, "id", message))
                 continue
             first_line[row.uid] = row.line
         kept.append(row)
@@ -158,42 +261,98 @@ def _set_aside_known_ids(read: _ReadFile) -> list[tuple[int, str]]:
     return skipped
 
 
-def _validated(read: _ReadFile, plan: ReferencePlan, actor: UserRecord) -> list[PendingRow]:
-    """Validate every row, adding its problems to `read.errors`; the rows
-    ready to write (kept only while no row has failed: none will be)."""
+@dataclass
+class _Validated:
+    pending: list[PendingRow]  # kept only while no row has failed: none will be written
+    sample: list[tuple[RowInput, dict[str, Any]]]  # the first rows, with their values
+
+
+def _validated(
+    read: _ReadFile, plan: ReferencePlan, actor: UserRecord, steps: _Steps
+) -> _Validated:
+    """Validate every row, adding its problems to `read.problems`."""
     now = clock.now()
-    pending: list[PendingRow] = []
-    for row in read.rows:
+    result = _Validated([], [])
+    for checked, row in enumerate(read.rows, start=1):
+        steps.row(CHECKING, checked)
         problems = row.problems + plan.problems(row)
         try:
             values = validate(row.draft(actor.username), plan.resolver, now)
         except ValidationError as exc:
             problems += problems_of(exc)
         else:
-            if not problems and not read.errors:
-                pending.append(PendingRow.of(row.line, values))
-        read.errors.extend((row.line, problem.text()) for problem in problems)
-    return pending
+            if not problems and not read.problems:
+                result.pending.append(PendingRow.of(row.line, values))
+                if len(result.sample) < PREVIEW_ROWS:
+                    result.sample.append((row, values))
+        read.add(row.line, problems)
+    steps.reached(CHECKING, len(read.rows))
+    return result
 
 
-def import_file(path: Path, *, actor: UserRecord, dry_run: bool = False) -> ImportReport:
-    """Import the interactions of a .csv or .xlsx file as `actor`.
+def _preview(
+    sample: list[tuple[RowInput, dict[str, Any]]], plan: ReferencePlan
+) -> tuple[PreviewRow, ...]:
+    contact_names = plan.contact_names(row.contact_code for row, _ in sample)
+    resolver = plan.resolver
+
+    def responsible(row: RowInput) -> str | None:
+        user = resolver.user(row.user) if row.user else None
+        return user.display_name if user is not None else None
+
+    return tuple(
+        PreviewRow(
+            line=row.line,
+            type=resolver.types.by_id(values["type"]),
+            status=values["status"],
+            user=responsible(row),
+            contact_code=row.contact_code,
+            contact_name=contact_names[row.contact_code],
+            opportunity_code=row.opportunity_code or None,
+            subject=values["subject"],
+            when=values["occurred_at"],
+            new_contact=row.contact_code in plan.new_contacts,
+            new_opportunity=row.opportunity_code in plan.new_opportunities,
+        )
+        for row, values in sample
+    )
+
+
+def import_file(
+    path: Path,
+    *,
+    actor: UserRecord,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> ImportReport:
+    """Import the interactions of a .csv, .xlsx or .xls file as `actor`.
 
     A file that cannot be read at all (missing, not UTF-8, not a workbook,
     an unsupported suffix) raises CrmError; problems of its content are
-    listed in the report's `errors` and nothing is written. With `dry_run`
-    the file is checked and counted but nothing is written either."""
-    read = _read(path)
+    listed in the report's `problems` and nothing is written. With `dry_run`
+    the file is checked and counted but nothing is written either. For
+    `progress` and `cancel` see the module's description."""
+    steps = _Steps(progress, cancel)
+    read = _read(path, steps)
     skipped = _set_aside_known_ids(read)
     plan = ReferencePlan(read.rows, actor)
-    pending = _validated(read, plan, actor)
+    validated = _validated(read, plan, actor, steps)
     read.rows.clear()  # what is left to write is in `pending`: free the rest
-    errors = read.errors
-    if errors:
-        return _failed(read.rows_read, errors, dry_run)
+    if read.problems:
+        return _failed(read.rows_read, read.problems, dry_run)
+    pending = validated.pending
+    preview = _preview(validated.sample, plan)
     if pending and not dry_run:
+        steps.reached(WRITING, 0)
         try:
-            write_import(plan, pending, actor=actor, file_name=path.name)
+            write_import(
+                plan,
+                pending,
+                actor=actor,
+                file_name=path.name,
+                after_batch=lambda written: steps.reached(WRITING, written),
+            )
         except IntegrityError as exc:
             # Validation saw the database before the write transaction began:
             # someone created the same id, code or name in between.
@@ -208,4 +367,5 @@ def import_file(path: Path, *, actor: UserRecord, dry_run: bool = False) -> Impo
         contacts_created=len(plan.new_contacts),
         opportunities_created=len(plan.new_opportunities),
         dry_run=dry_run,
+        preview=preview,
     )

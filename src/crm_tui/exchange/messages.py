@@ -11,10 +11,6 @@ register(
             "cannot read or write {suffix!r} files; use one of: {choices}",
             "no se pueden leer ni escribir archivos {suffix!r}; use uno de: {choices}",
         ),
-        "exchange.error.not_yet_supported": (
-            "{suffix} files are not supported yet; use one of: {choices}",
-            "los archivos {suffix} todavía no están disponibles; use uno de: {choices}",
-        ),
         "exchange.error.no_folder": (
             "the folder {folder} does not exist",
             "la carpeta {folder} no existe",

@@ -19,7 +19,7 @@ from crm_tui.services.errors import FieldError, ValidationError
 from crm_tui.services.interactions import Resolver
 from crm_tui.services.records import UserRecord
 from crm_tui.services.text import NAME_LIMIT, check_length
-from crm_tui.store.bulk import in_chunks
+from crm_tui.store.bulk import in_chunks, lookup
 from crm_tui.store.models import Contact, Interaction, Opportunity, User
 
 
@@ -166,6 +166,14 @@ class ReferencePlan:
                 found = (self._placeholder(), contact)
                 self.new_opportunities[code] = NewOpportunity(found[0], code, title, contact)
             self.resolver.opportunities[code] = found
+
+    def contact_names(self, codes: Iterable[str]) -> dict[str, str]:
+        """The name each contact will have: a new one's from the file, a
+        known one's from the database (the file's is not written over it)."""
+        wanted = set(codes)
+        names = {code: self.new_contacts[code].name for code in wanted & self.new_contacts.keys()}
+        names.update(lookup(Contact.code, Contact.name, wanted - names.keys()))
+        return names
 
     def problems(self, row: RowInput) -> list[RowProblem]:
         """What stops the records this row names from being created."""

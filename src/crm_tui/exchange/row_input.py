@@ -14,11 +14,23 @@ from datetime import datetime
 from functools import lru_cache
 
 from crm_tui.exchange.columns import Cell
+from crm_tui.i18n import register
 from crm_tui.services.dates import format_interchange, parse_interchange
 from crm_tui.services.errors import CrmError, ValidationError
 from crm_tui.services.interactions import InteractionDraft
 from crm_tui.services.text import clean_line
 from crm_tui.services.vocab import parse_flag
+
+register(
+    {
+        # Not `error.bad_date`: that one offers what people may type in a
+        # form ("tomorrow 10:00"), which a file may not hold.
+        "exchange.error.bad_date": (
+            "{value!r} is not a date; write it as YYYY-MM-DD HH:MM, e.g. 2026-11-23 14:05",
+            "{value!r} no es una fecha; escríbala como YYYY-MM-DD HH:MM, p. ej. 2026-11-23 14:05",
+        ),
+    }
+)
 
 # What validate() calls a field, where the file's column is named otherwise.
 _COLUMN_OF_FIELD = {"contact": "contact_code", "opportunity": "opportunity_code"}
@@ -32,9 +44,6 @@ def column_of(field_id: str) -> str:
 class RowProblem:
     column: str
     error: CrmError
-
-    def text(self) -> str:
-        return f"{self.column}: {self.error.message()}"
 
 
 def problems_of(error: ValidationError) -> list[RowProblem]:
@@ -92,10 +101,11 @@ class RowInput:
         problems: list[RowProblem] = []
 
         def when(column: str) -> datetime | None:
+            cell = values[column]
             try:
-                return parse_interchange(values[column], field_id=column)
-            except ValidationError as exc:
-                problems.extend(problems_of(exc))
+                return parse_interchange(cell, field_id=column)
+            except ValidationError:
+                problems.append(RowProblem(column, CrmError("exchange.error.bad_date", value=cell)))
                 return None
 
         try:

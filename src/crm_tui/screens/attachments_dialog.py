@@ -36,7 +36,7 @@ from crm_tui.ui_text import localise_bindings
 from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
 from crm_tui.widgets.form_field import short_datetime
-from crm_tui.widgets.path_input import PathInput, shown_name
+from crm_tui.widgets.path_input import PathInput, matches_text
 
 register(
     {
@@ -54,11 +54,6 @@ register(
             "Escape vuelve):",
         ),
         "ui.attachments.folder": ("Folder", "Carpeta"),
-        "ui.attachments.matches": ("Matching: {names}", "Coinciden: {names}"),
-        "ui.attachments.more_matches": (
-            "Matching: {names} and more; type more of the name",
-            "Coinciden: {names} y más; escriba más del nombre",
-        ),
         "ui.attachments.no_match": ("No folder matches", "Ninguna carpeta coincide"),
         "ui.attachments.saved": ("Copy saved: {path}", "Copia guardada: {path}"),
         "ui.attachments.opening": ("Opening {name}…", "Abriendo {name}…"),
@@ -89,7 +84,6 @@ NAME_WIDTH = 35
 """Wide enough for most names while the three columns fit in 80 columns;
 longer names end in "…"."""
 
-MATCHES_SHOWN = 8
 """Folder names listed under the folder input after Tab; the rest are "more"."""
 
 
@@ -292,17 +286,7 @@ class AttachmentsDialog(ModalScreen[None]):
 
     @on(PathInput.Matches, "#attachments-folder")
     def _matches(self, event: PathInput.Matches) -> None:
-        names = [shown_name(name) for name in event.names]
-        if not names:
-            text = t("ui.attachments.no_match")
-        elif len(names) == 1:
-            text = ""
-        else:
-            more = event.more or len(names) > MATCHES_SHOWN
-            shown = "  ".join(names[:MATCHES_SHOWN])
-            text = t(
-                "ui.attachments.more_matches" if more else "ui.attachments.matches", names=shown
-            )
+        text = matches_text(event.names, event.more, nothing_key="ui.attachments.no_match")
         self.query_one("#attachments-matches", Label).update(safe.plain_line(text))
 
     @on(PathInput.Changed, "#attachments-folder")

@@ -98,11 +98,6 @@ register(
             "Interaction {id} could not be read: {reason}",
             "No se pudo leer la interacción {id}: {reason}",
         ),
-        "ui.detail.export_later": (
-            "Export is not available yet: it comes with the import and export update.",
-            "La exportación aún no está disponible: llega con la actualización de "
-            "importación y exportación.",
-        ),
         "ui.detail.key.undo": ("Undo", "Deshacer"),
         "ui.detail.key.edit": ("Edit", "Editar"),
         "ui.detail.key.delete": ("Delete", "Borrar"),
@@ -597,7 +592,11 @@ class InteractionDetailScreen(CrmScreen[None]):
             self.dismiss(None)
 
     def action_export(self) -> None:
-        safe.notify(self.app, t("ui.detail.export_later"), severity="warning")
+        """`x`: this interaction, with its comments and history, to a file."""
+        if self.record is not None:
+            from crm_tui.screens.export_dialog import ExportDialog
+
+            self.app.push_screen(ExportDialog(self.record.id))
 
     def action_open_opportunity(self) -> None:
         if self.record is not None and self.record.opportunity_code is not None:

@@ -1,5 +1,6 @@
 """All interactions, newest first, with search and filters; `C` schedules
-a call campaign to the contacts of what the list shows."""
+a call campaign to the contacts of what the list shows, `I` imports
+interactions from a file."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from crm_tui.widgets.interaction_table import InteractionTable
 register(
     {
         "ui.interactions.key.campaign": ("Campaign from this list", "Campaña con esta lista"),
+        "ui.interactions.key.import": ("Import from a file", "Importar desde un archivo"),
     }
 )
 
@@ -35,6 +37,8 @@ class InteractionsScreen(CrmScreen[None]):
         Binding(
             "C", "campaign", "ui.interactions.key.campaign", show=False, id="campaign_from_list"
         ),
+        # Rarely used: in help and the palette, leaving the footer to the list's keys.
+        Binding("I", "import_file", "ui.interactions.key.import", show=False, id="import_file"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -71,3 +75,9 @@ class InteractionsScreen(CrmScreen[None]):
             open_campaign_form(self, self.actor, contact_search=ContactSearch())
         else:
             open_campaign_form(self, self.actor, selection=wanted)
+
+    def action_import_file(self) -> None:
+        # Imported here: the importer is loaded only when someone imports.
+        from crm_tui.screens.import_screen import ImportScreen
+
+        self.app.push_screen(ImportScreen())

@@ -50,6 +50,7 @@ from crm_tui.widgets.search_box import SearchBox
 register(
     {
         "ui.key.filters": ("Filters", "Filtros"),
+        "ui.key.export": ("Export", "Exportar"),
         "ui.key.clear_filters": ("Clear all filters", "Quitar todos los filtros"),
         "ui.key.next_panel": ("Between list and filters", "Entre lista y filtros"),
         "ui.key.previous_panel": (
@@ -125,8 +126,8 @@ def status_text(state: InteractionTable.StateChanged, search: str, filters: int 
 
 class InteractionBrowser(Widget):
     """Heading with the count shown, a search box (`/`), the filter sidebar
-    (`f`) and the table. The table's `Opened` message bubbles up to the
-    screen."""
+    (`f`) and the table; `x` exports what the table shows. The table's
+    `Opened` message bubbles up to the screen."""
 
     DEFAULT_CSS = """
     InteractionBrowser {
@@ -146,6 +147,7 @@ class InteractionBrowser(Widget):
         Binding("f", "toggle_filters", "ui.key.filters", id="filters"),
         Binding("F", "clear_filters", "ui.key.clear_filters", show=False, id="clear_filters"),
         Binding("r", "refresh", "ui.key.refresh", id="refresh"),
+        Binding("x", "export", "ui.key.export", id="export"),
         Binding("escape", "clear_search", "ui.key.clear_search", show=False, id="clear_search"),
         Binding("tab", "cycle_focus(1)", "ui.key.next_panel", show=False, id="next_panel"),
         Binding(
@@ -343,6 +345,15 @@ class InteractionBrowser(Widget):
 
     def action_refresh(self) -> None:
         self.reload()
+
+    def action_export(self) -> None:
+        """`x`: what the table shows (scope, filters and search) to a file."""
+        wanted = self.effective_filter()
+        if wanted is None:
+            return  # the database is not open yet: nothing is shown to export
+        from crm_tui.screens.export_dialog import ExportDialog
+
+        self.app.push_screen(ExportDialog(wanted))
 
     def action_toggle_filters(self) -> None:
         """`f`: show the filters and go to them, or hide them and go back

@@ -25,13 +25,25 @@ from textual.message import Message
 from textual.widgets import Input
 from textual.worker import get_current_worker
 
-from crm_tui.i18n import register
+from crm_tui.i18n import register, t
 from crm_tui.ui_text import localise_bindings
 
-register({"ui.key.complete_path": ("Complete the name", "Completar el nombre")})
+register(
+    {
+        "ui.key.complete_path": ("Complete the name", "Completar el nombre"),
+        "ui.path.matches": ("Matching: {names}", "Coinciden: {names}"),
+        "ui.path.more_matches": (
+            "Matching: {names} and more; type more of the name",
+            "Coinciden: {names} y más; escriba más del nombre",
+        ),
+        "ui.path.no_match": ("Nothing here matches", "Aquí no coincide nada"),
+    }
+)
 
 MATCH_CAP = 200
 """Matching names kept per Tab; beyond it the completion stops growing."""
+MATCHES_SHOWN = 8
+"""Names listed under the path after Tab; the rest are "more"."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +100,21 @@ def shown_name(name: str) -> str:
     """A file name as it can be drawn: bytes that are not UTF-8 (kept by
     Python as surrogates, which no terminal can show) become "�"."""
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def matches_text(
+    names: tuple[str, ...], more: bool, *, nothing_key: str = "ui.path.no_match"
+) -> str:
+    """What a dialog shows under the path after Tab (`PathInput.Matches`):
+    the names found, nothing when Tab completed a single one, or
+    `nothing_key`'s text when none matched."""
+    if not names:
+        return t(nothing_key)
+    if len(names) == 1:
+        return ""
+    listed = "  ".join(shown_name(name) for name in names[:MATCHES_SHOWN])
+    more = more or len(names) > MATCHES_SHOWN
+    return t("ui.path.more_matches" if more else "ui.path.matches", names=listed)
 
 
 def _matching_names(
