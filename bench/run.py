@@ -2,6 +2,11 @@
 1k, 100k and 1M interactions, on SQLite and PostgreSQL (`make bench`).
 
     .venv/bin/python bench/run.py [--sizes 1k,100k,1m] [--runs N] [--no-pg] [--rebuild]
+                                  [--only lists,scheduling,exchange] [--report FILE]
+
+Three sections, all by default; `--only` picks some: lists (the list,
+search and count services and the app, at each of --sizes), scheduling,
+and exchange (export and import, bench/exchange_bench.py).
 
 Databases are built once with `crm_tui.demo` and kept: SQLite files in
 bench/cache/ (git-ignored), PostgreSQL databases `crm_bench_<size>` on the
@@ -30,12 +35,20 @@ throughput from the shared pool: 2,000 pooled calls claimed by 1 and by 8
 processes at once, from the moment every
 process is connected and ready until the pool is empty; every item must
 have been claimed exactly once, or the measure fails.
+
+Exchange is measured on the 100k database (and a 10k one, to show that
+export streams), whatever --sizes says: `crm-tui export` to each format
+and `crm-tui import` of each exported file into a new empty database
+(`crm_bench_import`, `sqlite-import.db`), one run each: each takes
+seconds, and the section must leave `make bench` under about 15 minutes.
+See bench/exchange_bench.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import hashlib
 import json
 import os
@@ -46,6 +59,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -53,6 +67,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse, urlunparse
+
+import exchange_bench
 
 BENCH = Path(__file__).resolve().parent
 CACHE = BENCH / "cache"
@@ -81,6 +97,9 @@ CAMPAIGN_AGENTS = 10
 CLAIM_ITEMS = 2_000
 CLAIMERS = (1, 8)
 SCRATCH = "scheduling"  # the scratch database's name within the cache
+SECTIONS = ("lists", "scheduling", "exchange")
+EXCHANGE_SIZES = "100k,10k"  # the measured size, and the smaller one of the streaming check
+IMPORT_SCRATCH = "import"  # the empty database each import goes into
 COLUMNS = (  # measure key, heading
     ("build_s", "build s"),
     ("first", "first page"),
@@ -120,12 +139,29 @@ def parse_sizes(text: str) -> list[Size]:
     return sizes
 
 
+def parse_sections(text: str) -> tuple[str, ...]:
+    chosen = tuple(part.strip().lower() for part in text.split(",") if part.strip())
+    unknown = [part for part in chosen if part not in SECTIONS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: name sections among {', '.join(SECTIONS)}, separated by commas"
+        )
+    return chosen
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=parse_sizes, default=parse_sizes(DEFAULT_SIZES))
     parser.add_argument("--runs", type=int, default=7, help="timed runs per measure (median)")
     parser.add_argument("--no-pg", action="store_true", help="skip PostgreSQL")
     parser.add_argument("--rebuild", action="store_true", help="rebuild cached databases")
+    parser.add_argument(
+        "--only",
+        type=parse_sections,
+        default=SECTIONS,
+        metavar="SECTIONS",
+        help=f"measure only these sections (comma-separated: {', '.join(SECTIONS)}; default all)",
+    )
     parser.add_argument(
         "--report", type=Path, default=REPORT, help=f"where the table goes (default: {REPORT})"
     )
@@ -138,7 +174,12 @@ def main() -> int:
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     return run(
-        args.sizes, args.runs, with_pg=not args.no_pg, rebuild=args.rebuild, report_to=args.report
+        args.sizes,
+        args.runs,
+        with_pg=not args.no_pg,
+        rebuild=args.rebuild,
+        report_to=args.report,
+        sections=args.only,
     )
 
 
@@ -146,7 +187,13 @@ def main() -> int:
 
 
 def run(
-    sizes: list[Size], runs: int, *, with_pg: bool, rebuild: bool, report_to: Path = REPORT
+    sizes: list[Size],
+    runs: int,
+    *,
+    with_pg: bool,
+    rebuild: bool,
+    report_to: Path = REPORT,
+    sections: tuple[str, ...] = SECTIONS,
 ) -> int:
     CACHE.mkdir(exist_ok=True)
     engines: list[Engine] = [SqliteEngine()]
@@ -164,7 +211,7 @@ def run(
         say(note)
     rows: list[dict[str, Any]] = []
     failed = False
-    for engine in engines:
+    for engine in engines if "lists" in sections else []:
         for size in sizes:
             try:
                 build_seconds = engine.ensure(size, rebuild=rebuild)
@@ -186,7 +233,7 @@ def run(
                 {"engine": engine.name, "size": size.label, "build_s": build_seconds, **result}
             )
     scheduling: list[dict[str, Any]] = []
-    for engine in engines:
+    for engine in engines if "scheduling" in sections else []:
         try:
             say(f"measuring scheduling on {engine.name}: {runs} runs")
             location = engine.scratch()
@@ -195,8 +242,50 @@ def run(
         except Exception as exc:  # the list numbers still stand
             say(f"  scheduling on {engine.name} failed: {exc}")
             failed = True
-    report(rows, runs, notes, scheduling, report_to)
+    exchange = None
+    if "exchange" in sections:
+        try:
+            exchange, problems = measure_exchange(engines, rebuild=rebuild)
+        except Exception as exc:  # the other sections' numbers still stand
+            say(f"  exchange failed: {exc}")
+            failed = True
+        else:
+            notes += problems
+            failed = failed or exchange.failed or bool(problems)
+    report(rows, runs, notes, scheduling, report_to, exchange=exchange, sections=sections)
     return 1 if failed else 0
+
+
+def measure_exchange(
+    engines: list[Engine], *, rebuild: bool
+) -> tuple[exchange_bench.ExchangeResult, list[str]]:
+    """The exchange section on each engine's databases of EXCHANGE_SIZES,
+    and the engines it had to skip; the exported files live in a folder
+    of the cache removed afterwards."""
+    large, small = parse_sizes(EXCHANGE_SIZES)
+    databases = []
+    problems = []
+    for engine in engines:
+        try:
+            seconds = {size.label: engine.ensure(size, rebuild=rebuild) for size in (large, small)}
+        except Exception as exc:  # the other engine can still be measured
+            problems.append(f"Exchange on {engine.name} skipped: its databases failed: {exc}")
+            say(f"  {problems[-1]}")
+            continue
+        say(f"{engine.name}: exchange databases built in {seconds[large.label]:.1f} s "
+            f"({large.label}) and {seconds[small.label]:.1f} s ({small.label})")  # fmt: skip
+        databases.append(
+            exchange_bench.Databases(
+                engine=engine.name,
+                rows=large.interactions,
+                location=engine.location(large),
+                small_rows=small.interactions,
+                small_location=engine.location(small),
+                empty=functools.partial(engine.scratch, IMPORT_SCRATCH),
+            )
+        )
+    with tempfile.TemporaryDirectory(prefix="exchange-", dir=CACHE) as folder:
+        return exchange_bench.measure_exchange(databases, Path(folder), say), problems
 
 
 def say(text: str) -> None:
@@ -235,7 +324,13 @@ def fingerprint() -> str:
 class Engine:
     name = ""
 
-    def scratch(self) -> str:
+    def __init__(self) -> None:
+        # Sizes built in this run: --rebuild builds each once, though
+        # both the lists and the exchange sections use 100k.
+        self.built: set[str] = set()
+
+    def scratch(self, name: str = SCRATCH) -> str:
+        """A new empty database called `name` (the old one dropped)."""
         raise NotImplementedError
 
     def location(self, size: Size) -> str:
@@ -260,6 +355,7 @@ class Engine:
             "contacts": size.contacts,
         }
         marker = self.marker(size)
+        rebuild = rebuild and size.label not in self.built
         if not rebuild and marker.exists() and self.exists(size):
             built = json.loads(marker.read_text())
             if {key: built.get(key) for key in wanted} == wanted:
@@ -277,15 +373,15 @@ class Engine:
             "built_at": datetime.now().isoformat(timespec="seconds"),
         }
         marker.write_text(json.dumps(built, indent=2) + "\n")
+        self.built.add(size.label)
         return seconds
 
 
 class SqliteEngine(Engine):
     name = "sqlite"
 
-    def scratch(self) -> str:
-        """An empty database for the scheduling measures."""
-        path = CACHE / f"sqlite-{SCRATCH}.db"
+    def scratch(self, name: str = SCRATCH) -> str:
+        path = CACHE / f"sqlite-{name}.db"
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return str(path)
@@ -305,6 +401,7 @@ class PostgresEngine(Engine):
     name = "postgres"
 
     def __init__(self, server: str) -> None:
+        super().__init__()
         self.server = server
 
     @staticmethod
@@ -326,8 +423,8 @@ class PostgresEngine(Engine):
     def url_of(self, database: str) -> str:
         return urlunparse(urlparse(self.server)._replace(path=f"/{database}"))
 
-    def scratch(self) -> str:
-        database = f"crm_bench_{SCRATCH}"
+    def scratch(self, name: str = SCRATCH) -> str:
+        database = f"crm_bench_{name}"
         self.admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         self.admin(f'CREATE DATABASE "{database}"')
         return self.url_of(database)
@@ -813,52 +910,68 @@ def report(
     notes: list[str],
     scheduling: list[dict[str, Any]] | None = None,
     report_to: Path = REPORT,
+    *,
+    exchange: exchange_bench.ExchangeResult | None = None,
+    sections: tuple[str, ...] = SECTIONS,
 ) -> None:
-    headings = ["engine", "size", *(heading for _, heading in COLUMNS)]
-    table = [
-        [row["engine"], row["size"], *(cell(key, row.get(key)) for key, _ in COLUMNS)]
-        for row in rows
-    ]
-    widths = [max(len(line[i]) for line in [headings, *table]) for i in range(len(headings))]
-    context = describe_context(rows, runs)
-    verdicts = check_targets(rows)
-    say("")
-    for text in aligned([headings, ["-" * width for width in widths], *table], left=2):
-        say(text)
+    """Print the tables of the sections measured and what they mean, and
+    write them as markdown to `report_to`."""
+    tables: list[tuple[list[str], list[list[str]]]] = []
+    if "lists" in sections:
+        headings = ["engine", "size", *(heading for _, heading in COLUMNS)]
+        table = [
+            [row["engine"], row["size"], *(cell(key, row.get(key)) for key, _ in COLUMNS)]
+            for row in rows
+        ]
+        tables.append((headings, table))
     scheduled = scheduling_table(scheduling or [])
-    scheduled_headings = ["engine", "scheduling", "result"]
     if scheduled:
+        tables.append((["engine", "scheduling", "result"], scheduled))
+    if exchange is not None:
+        tables += [exchange_bench.export_table(exchange), exchange_bench.import_table(exchange)]
+    lines = describe_context(rows, runs, sections)
+    if "lists" in sections:
+        lines += check_targets(rows)
+    if exchange is not None:
+        lines += exchange_bench.exchange_notes(exchange)
+    lines += notes
+    markdown = ["# Benchmark", ""]
+    for headings, table in tables:
+        widths = [max(len(line[i]) for line in [headings, *table]) for i in range(len(headings))]
         say("")
-        for text in aligned([scheduled_headings, *scheduled], left=2):
+        for text in aligned([headings, ["-" * width for width in widths], *table], left=2):
             say(text)
+        markdown += [*markdown_table(headings, table, left=2), ""]
     say("")
-    for text in [*context, *verdicts, *notes]:
+    for text in lines:
         say(text)
-    markdown = [
-        "# Benchmark",
-        "",
-        *markdown_table(headings, table, left=2),
-        "",
-        *([*markdown_table(scheduled_headings, scheduled, left=2), ""] if scheduled else []),
-        *(f"- {text}" for text in [*context, *verdicts, *notes]),
-        "",
-    ]
+    markdown += [*(f"- {text}" for text in lines), ""]
     report_to.write_text("\n".join(markdown))
     say(f"written to {report_to}")
 
 
-def describe_context(rows: list[dict[str, Any]], runs: int) -> list[str]:
+def describe_context(
+    rows: list[dict[str, Any]], runs: int, sections: tuple[str, ...] = SECTIONS
+) -> list[str]:
+    measured = (
+        f"Measured {datetime.now():%Y-%m-%d %H:%M} on {os.cpu_count()} CPUs "
+        f"(load average {os.getloadavg()[1]:.1f} over the last 5 minutes), "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}."
+    )
+    scheduling = (
+        f"Scheduling, in a scratch database: a campaign of {CAMPAIGN_CALLS:,} calls over "
+        f"{CAMPAIGN_AGENTS} agents (median of the runs); claim throughput: {CLAIM_ITEMS:,} pooled "
+        "calls claimed by that many processes at once, each item exactly once."
+    )
+    if "lists" not in sections:
+        return [measured, *([scheduling] if "scheduling" in sections else [])]
     lines = [
         f"Times in ms, median of {runs} runs after one warm-up; build in s (from its marker "
         "when cached); peak RSS of the measuring process.",
-        f"Measured {datetime.now():%Y-%m-%d %H:%M} on {os.cpu_count()} CPUs "
-        f"(load average {os.getloadavg()[1]:.1f} over the last 5 minutes), "
-        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}.",
+        measured,
         "Filtered page: type call, status done, one agent. Page 10,000: keyset after the row "
         f"at offset {DEEP_PAGE * PAGE:,} (capped at the size).",
-        f"Scheduling, in a scratch database: a campaign of {CAMPAIGN_CALLS:,} calls over "
-        f"{CAMPAIGN_AGENTS} agents (median of the runs); claim throughput: {CLAIM_ITEMS:,} pooled "
-        "calls claimed by that many processes at once, each item exactly once.",
+        *([scheduling] if "scheduling" in sections else []),
     ]
     for row in rows:
         lines.append(
