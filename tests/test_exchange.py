@@ -556,7 +556,9 @@ def test_files_that_cannot_be_read_give_one_clear_message(world: World, tmp_path
         write_bytes(
             tmp_path / "huge.csv", b'type,contact_code,note\ncall,C-001,"' + b"x" * 200_000 + b'"'
         ): "huge.csv, line 2: field larger than field limit",
-        write_bytes(tmp_path / "renamed.xls", b"not a workbook"): "is not an Excel 97–2003 (.xls) workbook",
+        write_bytes(
+            tmp_path / "renamed.xls", b"not a workbook"
+        ): "is not an Excel 97–2003 (.xls) workbook",
         tmp_path / "notes.txt": "cannot read or write '.txt' files; use one of: .csv, .xlsx, .xls",
     }
     for path, message in cases.items():
