@@ -15,6 +15,7 @@ from crm_tui.exchange import csv_format, xlsx_format
 from crm_tui.exchange.columns import COLUMNS, Cell
 from crm_tui.exchange.exporter import export_interactions
 from crm_tui.exchange.importer import import_file
+from crm_tui.exchange.sheets import Sheet
 from crm_tui.services import contacts, defaults, users
 from crm_tui.services.interactions import InteractionDraft, create_interaction
 from crm_tui.services.records import InteractionFilter
@@ -74,7 +75,8 @@ def test_xlsx_takes_any_text_and_reads_back_what_xml_can_hold(
     row[COLUMNS.index("occurred_at")] = when
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "cells.xlsx"
-        xlsx_format.write_rows(path, [row])
+        sheet = Sheet(title="interactions", header=COLUMNS, rows=[row], widths=(10,) * len(COLUMNS))
+        xlsx_format.write_workbook(path, [sheet])
         _, read = list(xlsx_format.read_rows(path))[1]
     read += [""] * (len(COLUMNS) - len(read))  # a row ends at its last filled cell
     expected = [
