@@ -87,6 +87,8 @@ def english_and_clean_clock(
     monkeypatch.delenv("CRM_TUI_DB", raising=False)
     # Neither read the developer's saved theme nor write over it.
     monkeypatch.setenv("CRM_TUI_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+    # Nor write into their data folder (a migration's backup of PostgreSQL goes there).
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data")))
     yield
     i18n.set_language("en")
 

@@ -45,6 +45,7 @@ COMMANDS = (
     "outbox",
     "rules",
     "doctor",
+    "backup",
 )
 
 

@@ -10,9 +10,7 @@ Ctrl-C exits 130; a closed pipe (`crm-tui list | head`) ends quietly with
 
 Start-up is kept cheap: the TUI (Textual), the exporters (openpyxl, xlwt,
 icalendar) and the demo builder are imported inside the commands that use
-them. Commands not yet in this version (backup) are not
-registered: argparse's "invalid choice" with the list of valid
-commands says it clearly.
+them.
 """
 
 from __future__ import annotations
@@ -26,6 +24,7 @@ from peewee import DatabaseError
 
 from crm_tui import __version__, clock
 from crm_tui.commands import (
+    backup,
     campaign,
     claim,
     comment,
@@ -107,6 +106,7 @@ COMMAND_MODULES = (
     outbox,
     rules,
     doctor,
+    backup,
 )
 # A user named in their filters is only looked for: "add it" would be bad advice.
 FILTERING_COMMANDS = ("list", "export")

@@ -1,5 +1,6 @@
-"""`crm-tui doctor`: print the health report of a database; exit 0 when
-healthy, 1 when something needs fixing (warnings alone do not fail)."""
+"""`crm-tui doctor`: print the health report of a database, or with
+`--backup FILE` of a file written by `crm-tui backup`; exit 0 when healthy,
+1 when something needs fixing (warnings alone do not fail)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import argparse
 import shutil
 import sys
 import textwrap
+from pathlib import Path
 
 from crm_tui.commands.common import Commands
 from crm_tui.i18n import register, t
-from crm_tui.services.doctor import DoctorReport, diagnose
+from crm_tui.services.doctor import DoctorReport, diagnose, diagnose_backup
 from crm_tui.store.db import resolve_target
 
 register(
@@ -18,6 +20,12 @@ register(
         "cli.doctor.help": (
             "check a database: schema, integrity, history guard, search index",
             "revisa una base de datos: esquema, integridad, historial, índice de búsqueda",
+        ),
+        "cli.doctor.backup": (
+            "check a backup file instead of the database: a SQLite copy (integrity, "
+            "schema, rows) or a pg_dump archive (read through with pg_restore)",
+            "revisa un archivo de copia en vez de la base de datos: una copia SQLite "
+            "(integridad, esquema, filas) o un archivo de pg_dump (leído con pg_restore)",
         ),
         "cli.doctor.database": (
             "database: {location} ({engine})",
@@ -27,6 +35,7 @@ register(
             "schema version: {found} (this program: {known})",
             "versión del esquema: {found} (este programa: {known})",
         ),
+        "cli.doctor.archive": ("pg_dump archive", "archivo de pg_dump"),
         "cli.doctor.ok": ("ok", "bien"),
         "cli.doctor.problem": ("PROBLEM", "PROBLEMA"),
         "cli.doctor.rows": ("rows: {counts}", "filas: {counts}"),
@@ -43,11 +52,15 @@ ENGINE_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 
 
 def register_command(commands: Commands) -> None:
-    commands.add("doctor", run_doctor)
+    parser = commands.add("doctor", run_doctor)
+    parser.add_argument("--backup", metavar="FILE", help=t("cli.doctor.backup"))
 
 
 def run_doctor(args: argparse.Namespace) -> int:
-    report = diagnose(resolve_target(args.db))
+    if args.backup:
+        report = diagnose_backup(Path(args.backup).expanduser())
+    else:
+        report = diagnose(resolve_target(args.db))
     print(render(report), end="")
     if report.healthy:
         return 0
@@ -56,7 +69,10 @@ def run_doctor(args: argparse.Namespace) -> int:
 
 
 def render(report: DoctorReport) -> str:
-    engine = ENGINE_NAMES.get(report.engine, report.engine)
+    if report.engine == "pg_dump":
+        engine = t("cli.doctor.archive")
+    else:
+        engine = ENGINE_NAMES.get(report.engine, report.engine)
     lines = [
         t("cli.doctor.database", location=report.location, engine=engine),
         t("cli.doctor.schema", found=report.schema_version, known=report.program_version),

@@ -4,27 +4,37 @@ relies on (append-only history, search kept in step), and rows per table.
 `diagnose` opens the database without migrating it, so looking never
 changes what is looked at. The one statement that has the form of a write,
 SQLite's FTS5 'integrity-check', runs in a transaction that is rolled back.
+
+`diagnose_backup` checks a file written by `crm-tui backup`: a SQLite copy
+gets the same checks (opened as it is, not switched to WAL, so it stays one
+file), with the attachments copied beside it; a pg_dump archive is read
+through with pg_restore: its table of contents lists every table, its data
+reads to the end, and the rows are counted as they stream by.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import sqlite3
 import stat
+import subprocess
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from peewee import JOIN, SQL, Database, DatabaseError, ForeignKeyField, fn
+from peewee import JOIN, SQL, Database, DatabaseError, ForeignKeyField, SqliteDatabase, fn
 
 from crm_tui.i18n import register, t
 from crm_tui.services.errors import StoreError
 from crm_tui.store import schema
 from crm_tui.store.db import Target, connect, engine_of
-from crm_tui.store.migrations import LATEST, current_version
-from crm_tui.store.models import ALL_MODELS, Attachment
+from crm_tui.store.migrations import LATEST, check_not_newer, current_version
+from crm_tui.store.models import ALL_MODELS, Attachment, database
 
 register(
     {
@@ -37,6 +47,44 @@ register(
         ),
         "doctor.check.search": ("search index", "índice de búsqueda"),
         "doctor.check.attachments": ("attached files", "archivos adjuntos"),
+        "doctor.check.archive": (
+            "archive reads to the end (pg_restore)",
+            "el archivo se lee hasta el final (pg_restore)",
+        ),
+        "doctor.check.archive_tables": (
+            "every table is in the archive",
+            "todas las tablas están en el archivo",
+        ),
+        "doctor.backup_missing": (
+            "backup file not found: {path}",
+            "no se encuentra el archivo de copia: {path}",
+        ),
+        "doctor.not_a_backup": (
+            "{path} is neither a SQLite file nor a pg_dump archive (custom format); "
+            "it is not a crm-tui backup",
+            "{path} no es ni un archivo SQLite ni un archivo de pg_dump (formato custom); "
+            "no es una copia de crm-tui",
+        ),
+        "doctor.no_pg_restore": (
+            "pg_restore is not on PATH: install the PostgreSQL client tools to check "
+            "a pg_dump archive",
+            "pg_restore no está en el PATH: instale las herramientas cliente de "
+            "PostgreSQL para revisar un archivo de pg_dump",
+        ),
+        "doctor.archive_unreadable": (
+            "pg_restore cannot read it: {detail}",
+            "pg_restore no puede leerlo: {detail}",
+        ),
+        "doctor.archive_table_missing": (
+            "the archive has no data for table {table}",
+            "el archivo no tiene datos de la tabla {table}",
+        ),
+        "doctor.backup_without_attachments": (
+            "this backup lists attachments ({count:,}) but not their files: it was made "
+            "without --attachments, and the files are in the database's attachment folder",
+            "esta copia tiene adjuntos ({count:,}) pero no sus archivos: se hizo sin "
+            "--attachments, y los archivos están en la carpeta de adjuntos de la base de datos",
+        ),
         "doctor.attachments_missing": (
             "{count:,} attached files are missing from {folder} (for example {sample}): "
             "their comments show them but they cannot be opened",
@@ -141,45 +189,117 @@ class DoctorReport:
 def diagnose(target: Target) -> DoctorReport:
     """Check the database at `target`. A missing SQLite file is an error
     (StoreError), not a report: there is nothing to diagnose."""
-    warnings = permission_warnings(target)
+    return _examine(
+        target,
+        lambda: connect(target, create=False, migrate=False),
+        permission_warnings(target),
+        backup=None,
+    )
+
+
+def diagnose_backup(path: Path) -> DoctorReport:
+    """Check a file written by `crm-tui backup`, of either kind."""
+    from crm_tui.services.backup import backup_kind
+
+    if not path.is_file():
+        raise StoreError("doctor.backup_missing", path=str(path))
+    kind = backup_kind(path)
+    if kind is None:
+        raise StoreError("doctor.not_a_backup", path=str(path))
+    if kind == "pg_dump":
+        return _diagnose_archive(path)
+    return _examine(Target("sqlite", str(path)), lambda: _open_copy(path), [], backup=path)
+
+
+def _examine(
+    target: Target,
+    open_database: Callable[[], Database],
+    warnings: list[Finding],
+    *,
+    backup: Path | None,
+) -> DoctorReport:
+    where = (target.engine, target.describe())
     try:
-        db = connect(target, create=False, migrate=False)
+        db = open_database()
     except StoreError as exc:
         if exc.key != "error.schema_too_new":
             raise
         too_new = Check("doctor.check.schema", (Finding(exc.key, exc.params),))
-        return _report(target, int(str(exc.params["found"])), [too_new], warnings)
+        return _report(where, int(str(exc.params["found"])), [too_new], warnings)
     version = current_version(db)
     if version == 0:
         no_schema = Check("doctor.check.schema", (Finding("doctor.no_schema"),))
-        return _report(target, 0, [no_schema], warnings)
+        return _report(where, 0, [no_schema], warnings)
     if version < LATEST:
         warnings.append(Finding("doctor.schema_old", {"found": version, "known": LATEST}))
     engine = engine_of(db)
     checks = [Check("doctor.check.schema")]
     if engine == "sqlite":
-        checks.append(Check("doctor.check.integrity", _sqlite_integrity(db)))
+        try:
+            checks.append(Check("doctor.check.integrity", _sqlite_integrity(db)))
+        except (DatabaseError, sqlite3.DatabaseError) as exc:
+            # Too damaged for the check to finish: the others would fail alike.
+            broken = Finding("doctor.integrity", {"detail": _first_line(exc)})
+            checks.append(Check("doctor.check.integrity", (broken,)))
+            return _report(where, version, checks, warnings)
         checks.append(Check("doctor.check.foreign_keys", _sqlite_orphans(db)))
     else:
         checks.append(Check("doctor.check.foreign_keys", _orphans_by_join()))
     checks.append(Check("doctor.check.history_guard", _history_guard(db, engine)))
     if engine == "sqlite":
         checks.append(Check("doctor.check.search", _sqlite_search(db)))
-    checks.append(Check("doctor.check.attachments", _missing_attachments()))
-    warnings.extend(_leftover_copies())
-    return _report(target, version, checks, warnings, row_counts())
+    if backup is None:
+        from crm_tui.services.attachments import attachments_root
+
+        root = attachments_root()
+        checks.append(Check("doctor.check.attachments", _missing_attachments(root)))
+        warnings.extend(_leftover_copies(root))
+    else:
+        checks.extend(_backup_attachments(backup, warnings))
+    return _report(where, version, checks, warnings, row_counts())
+
+
+def _open_copy(path: Path) -> Database:
+    """A backup copy as it is: unlike `connect`, not switched to WAL, so
+    checking it leaves it a single file."""
+    db = SqliteDatabase(str(path), pragmas={"foreign_keys": 1})
+    try:
+        db.connect()
+        database.initialize(db)
+        check_not_newer(db)
+    except DatabaseError as exc:  # "file is not a database"
+        db.close()
+        raise StoreError(
+            "error.database_unreadable", path=str(path), reason=_first_line(exc)
+        ) from exc
+    return db
+
+
+def _backup_attachments(backup: Path, warnings: list[Finding]) -> list[Check]:
+    """The attachments copied beside `backup`, when they were copied."""
+    from crm_tui.services.backup import attachments_folder
+
+    folder = attachments_folder(backup)
+    if folder.is_dir():
+        return [Check("doctor.check.attachments", _missing_attachments(folder))]
+    listed = Attachment.select().count()
+    if listed:
+        warnings.append(Finding("doctor.backup_without_attachments", {"count": listed}))
+    return []
 
 
 def _report(
-    target: Target,
+    where: tuple[str, str],
     version: int,
     checks: list[Check],
     warnings: list[Finding],
     counts: tuple[tuple[str, int], ...] = (),
 ) -> DoctorReport:
+    """`where`: the engine ("sqlite", "postgres", "pg_dump") and location."""
+    engine, location = where
     return DoctorReport(
-        engine=target.engine,
-        location=target.describe(),
+        engine=engine,
+        location=location,
         schema_version=version,
         program_version=LATEST,
         checks=tuple(checks),
@@ -283,8 +403,10 @@ def _fts_sound(db: Database, table: str) -> bool:
         with db.atomic() as transaction:
             db.execute_sql(f"INSERT INTO {table} ({table}, rank) VALUES ('integrity-check', 1)")
             transaction.rollback()
-    except DatabaseError:
-        return False
+    except DatabaseError as exc:
+        # A backup on read-only media cannot run the check; the comparison
+        # with the interactions (a read) still runs.
+        return "readonly" in str(exc)
     return True
 
 
@@ -323,12 +445,9 @@ def permission_warnings(target: Target) -> list[Finding]:
 LEFTOVER_AGE_SECONDS = 3600
 
 
-def _missing_attachments() -> tuple[Finding, ...]:
-    """Attachment rows whose content is not in the store. Each distinct
-    content is looked up once; the rows come a page at a time."""
-    from crm_tui.services.attachments import attachments_root
-
-    root = attachments_root()
+def _missing_attachments(root: Path) -> tuple[Finding, ...]:
+    """Attachment rows whose content is not in the store at `root`. Each
+    distinct content is looked up once; the rows come a page at a time."""
     missing: list[str] = []
     query = Attachment.select(Attachment.sha256, fn.MIN(Attachment.file_name)).group_by(
         Attachment.sha256
@@ -347,10 +466,7 @@ def _missing_attachments() -> tuple[Finding, ...]:
     )
 
 
-def _leftover_copies() -> list[Finding]:
-    from crm_tui.services.attachments import attachments_root
-
-    root = attachments_root()
+def _leftover_copies(root: Path) -> list[Finding]:
     if not root.is_dir():
         return []
     cutoff = time.time() - LEFTOVER_AGE_SECONDS
@@ -362,3 +478,98 @@ def _leftover_copies() -> list[Finding]:
     if not leftovers:
         return []
     return [Finding("doctor.attachments_leftover", {"count": len(leftovers), "folder": str(root)})]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+# --- pg_dump archives -----------------------------------------------------------
+
+ARCHIVE_TABLES = ("schema_version", *(model._meta.table_name for model in ALL_MODELS))
+# `3628; 0 21493 TABLE DATA public interaction postgres` in pg_restore --list.
+_LISTED_DATA = re.compile(r'^\d+; \d+ \d+ TABLE DATA \S+ "?([^"\s]+)"? ', re.MULTILINE)
+# `COPY public."user" (id, uid, ...) FROM stdin;` opens a table's rows, `\.` ends them.
+_COPY_START = re.compile(r'^COPY [^.\s]+\."?([^"\s]+)"? \(.*\) FROM stdin;$')
+_COPY_END = "\\."
+
+
+def _diagnose_archive(path: Path) -> DoctorReport:
+    """A pg_dump archive: pg_restore lists every table of the schema, and
+    writes out all the data without an error (which reads every block);
+    the rows of each table are counted and the schema version read on the way."""
+    where = ("pg_dump", str(path))
+    pg_restore = shutil.which("pg_restore")
+    if pg_restore is None:
+        no_tool = Check("doctor.check.archive", (Finding("doctor.no_pg_restore"),))
+        return _report(where, 0, [no_tool], [])
+    listing = subprocess.run(
+        [pg_restore, "--list", str(path)], capture_output=True, text=True, check=False
+    )
+    if listing.returncode != 0:
+        unreadable = Finding("doctor.archive_unreadable", {"detail": _last_line(listing.stderr)})
+        return _report(where, 0, [Check("doctor.check.archive", (unreadable,))], [])
+    listed = set(_LISTED_DATA.findall(listing.stdout))
+    missing = tuple(
+        Finding("doctor.archive_table_missing", {"table": table})
+        for table in ARCHIVE_TABLES
+        if table not in listed
+    )
+    counts, version, problem = _archive_rows(pg_restore, path)
+    checks = [
+        Check("doctor.check.archive", (problem,) if problem else ()),
+        Check("doctor.check.archive_tables", missing),
+    ]
+    warnings: list[Finding] = []
+    if version > LATEST:
+        checks.insert(
+            0,
+            Check(
+                "doctor.check.schema",
+                (Finding("error.schema_too_new", {"found": version, "known": LATEST}),),
+            ),
+        )
+    elif 0 < version < LATEST:
+        warnings.append(Finding("doctor.schema_old", {"found": version, "known": LATEST}))
+    ordered = tuple((table, counts.get(table, 0)) for table in ARCHIVE_TABLES[1:])
+    return _report(where, version, checks, warnings, ordered)
+
+
+def _archive_rows(pg_restore: str, path: Path) -> tuple[dict[str, int], int, Finding | None]:
+    """Rows per table and the schema version, from the archive's data as
+    pg_restore writes it out (COPY text: one line per row)."""
+    counts: dict[str, int] = {}
+    version = 0
+    table: str | None = None
+    with subprocess.Popen(
+        [pg_restore, "--data-only", "--file=-", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        for raw in process.stdout:
+            line = raw.rstrip("\n")
+            if table is None:
+                start = _COPY_START.match(line)
+                if start:
+                    table = start.group(1)
+                    counts[table] = 0
+            elif line == _COPY_END:
+                table = None
+            else:
+                counts[table] += 1
+                if table == "schema_version":
+                    version = max(version, int(line.split("\t", 1)[0]))
+        errors = process.stderr.read()
+    if process.returncode != 0:
+        return counts, version, Finding("doctor.archive_unreadable", {"detail": _last_line(errors)})
+    return counts, version, None
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "?"

@@ -1,10 +1,14 @@
 """Versioned schema migrations, from the first schema on.
 
 Each migration is a numbered function that receives the database and its
-engine and runs DDL; the runner applies the missing ones in order, each in
-its own transaction, and records it in `schema_version`. A database whose
+engine and runs DDL; the runner applies the missing ones in order, all in
+one transaction, and records each in `schema_version`. A database whose
 version is higher than the newest migration here was written by a newer
 program and is refused rather than misread.
+
+Before upgrading a database that already holds rows, the runner has it
+backed up (`services.backup.back_up_before_migration`): a SQLite copy beside
+the file, a pg_dump file for PostgreSQL when pg_dump is installed.
 """
 
 from __future__ import annotations
@@ -60,23 +64,34 @@ def check_not_newer(db: Database) -> int:
     return version
 
 
-def migrate(db: Database) -> list[Migration]:
-    """Apply every missing migration; return those applied."""
+def migrate(db: Database, up_to: int | None = None) -> list[Migration]:
+    """Apply every missing migration (up to version `up_to`, default all)
+    in one transaction, so that an upgrade interrupted at any moment leaves
+    the old schema whole, never one in between; return those applied."""
     version = check_not_newer(db)
-    pending = [m for m in MIGRATIONS if m.version > version]
+    pending = [
+        m for m in MIGRATIONS if m.version > version and (up_to is None or m.version <= up_to)
+    ]
+    if not pending:
+        return []
+    if version > 0:
+        # Services build on the store; the runner reaches up only for this.
+        from crm_tui.services.backup import back_up_before_migration
+
+        back_up_before_migration(db, version, pending[-1].version)
     engine = _engine(db)
-    for migration in pending:
-        with db.atomic():
-            if engine == "postgres":
-                # Serialise concurrent first starts of several agents.
-                db.execute_sql("SELECT pg_advisory_xact_lock(727301)")
-            if migration.version == 1:
-                db.execute_sql(
-                    "CREATE TABLE IF NOT EXISTS schema_version ("
-                    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-                )
-            # Another process may have migrated while we waited for the lock.
-            if current_version(db) >= migration.version:
+    with db.atomic():
+        if engine == "postgres":
+            # Serialise concurrent first starts of several agents.
+            db.execute_sql("SELECT pg_advisory_xact_lock(727301)")
+        db.execute_sql(
+            "CREATE TABLE IF NOT EXISTS schema_version ("
+            "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        # Another process may have migrated while we waited for the lock.
+        done = current_version(db)
+        for migration in pending:
+            if migration.version <= done:
                 continue
             migration.apply(db, engine)
             mark = db.param
