@@ -10,14 +10,17 @@ opportunities, notifications) are modes, each with its own stack: a number
 key (and `N` for the notifications) switches between them and `q` goes back
 within one.
 
-Once the database is open a poller looks every `POLL_SECONDS` for changes
-made anywhere: every screen then reloads when next shown, and the screen in
-front at once when the change is someone else's (another agent, a script,
-the program) or a new notification. The app's own writes are already on
-screen, and reloading under the agent's keys could bring back a row that
-a reload read just before their change. The poller also keeps the count of
-unread notifications in the header, and about once a minute writes the
-actor's due reminders.
+Once the database is open a watcher (`services.changes.watch_changes`) hears
+of every commit made elsewhere as it happens, and the app then looks at
+what changed: every screen reloads when next shown, and the screen in front
+at once (within half a second) when the change is someone else's (another
+agent, a script, the program) or a new notification. The app's own writes
+are already on screen, and reloading under the agent's keys could bring
+back a row that a reload read just before their change. A look every
+`FALLBACK_POLL_SECONDS` covers a wake-up that went missing; a watcher that
+cannot start leaves a look every `POLL_SECONDS`. The looks also keep the
+count of unread notifications in the header, and once a minute one writes
+the actor's due reminders.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ from crm_tui.config import AppOptions
 from crm_tui.i18n import register, t
 from crm_tui.screens.base import CrmScreen
 from crm_tui.screens.navigation import open_contact, open_interaction, open_opportunity
-from crm_tui.services.changes import ChangeMarker, Changes, check_for_changes
+from crm_tui.services.changes import ChangeMarker, Changes, check_for_changes, watch_changes
 from crm_tui.services.contacts import get_contact, get_opportunity
 from crm_tui.services.defaults import install_defaults
 from crm_tui.services.errors import CrmError, NotFound
@@ -63,7 +66,10 @@ from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from crm_tui.services.chores import ChoresDone
+    from crm_tui.store.change_watch import ChangeWatcher
 
 register(
     {
@@ -78,9 +84,11 @@ register(
 )
 
 EXIT_CANNOT_START = 1
-# How often the poller looks for changes made elsewhere, writes due
-# reminders, and runs the chores (time-based rules, outbox); tests lower them.
+# How often the app looks for changes made elsewhere without a watcher and
+# with one (in case a wake-up was lost), writes due reminders, and runs the
+# chores (time-based rules, outbox); tests change them.
 POLL_SECONDS = 2.0
+FALLBACK_POLL_SECONDS = 10.0
 REMINDER_SECONDS = 60.0
 CHORES_SECONDS = 60.0
 CHORES_FIRST_SECONDS = 3.0
@@ -235,6 +243,14 @@ class CrmApp(App[None]):
             super().__init__()
             self.reason = reason
 
+    class _ChangesCommitted(Message):
+        """From the watcher's thread: someone committed; look now."""
+
+    class _WatcherFailed(Message):
+        def __init__(self, reason: str) -> None:
+            super().__init__()
+            self.reason = reason
+
     def __init__(self, options: AppOptions) -> None:
         i18n.set_language(options.lang)  # before any screen or binding is made
         super().__init__()
@@ -252,6 +268,8 @@ class CrmApp(App[None]):
         self._refreshed = False  # the last look reloaded the screen in front
         self._polling = False
         self._poll_again = False
+        self._watcher: ChangeWatcher | None = None
+        self._poll_timer: Timer | None = None
         self._reminders_due = 0.0  # time.monotonic() of the next reminder run
         self._doing_chores = False
 
@@ -261,8 +279,44 @@ class CrmApp(App[None]):
 
     # -- live updates -----------------------------------------------------------------
 
+    def _watch_changes(self, actor: UserRecord) -> None:
+        """Look whenever the watcher hears of a commit, now and then in
+        case it missed one, and when reminders are due."""
+        self._watcher = watch_changes(
+            actor.id,
+            wake=lambda: self.post_message(self._ChangesCommitted()),
+            failed=lambda reason: self.post_message(self._WatcherFailed(reason)),
+        )
+        self._poll_every(FALLBACK_POLL_SECONDS)
+        self.set_interval(REMINDER_SECONDS, self._remind, name="reminders")
+
+    def _remind(self) -> None:
+        self._reminders_due = 0.0
+        self.poll_changes()
+
+    def _poll_every(self, seconds: float) -> None:
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+        self._poll_timer = self.set_interval(seconds, self.poll_changes, name="changes")
+
+    @on(_ChangesCommitted)
+    def _changes_committed(self) -> None:
+        self.poll_changes()
+
+    @on(_WatcherFailed)
+    def _watcher_failed(self, message: _WatcherFailed) -> None:
+        self.log.warning(
+            f"cannot watch for changes ({message.reason}); looking every {POLL_SECONDS} s"
+        )
+        self._watcher = None
+        self._poll_every(POLL_SECONDS)
+
+    def on_unmount(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+
     def poll_changes(self) -> None:
-        """Look for changes now (the poller does every `POLL_SECONDS`), and
+        """Look for changes now (the watcher asks when someone commits), and
         write the actor's due reminders when a minute has passed. One look
         at a time: asked while one runs, another follows it, so what a
         screen just wrote is counted."""
@@ -347,7 +401,7 @@ class CrmApp(App[None]):
 
     def _poll_failed(self, _error: CrmError | DatabaseError, reason: str) -> None:
         # A busy or unreachable database: skip this look, quietly (a toast
-        # every two seconds would bury the screen); the next one retries.
+        # on every look would bury the screen); the next one retries.
         self.log.warning(f"looking for changes failed: {reason}")
         self._poll_done()
 
@@ -443,7 +497,7 @@ class CrmApp(App[None]):
             open_interaction(self, landing.interaction)
         if landing.problem:
             safe.notify(self, landing.problem, severity="error", timeout=10)
-        self.set_interval(POLL_SECONDS, self.poll_changes, name="changes")
+        self._watch_changes(message.actor)
         self.poll_changes()
         # Not at once: the first screen's queries go first.
         self.set_timer(CHORES_FIRST_SECONDS, self.do_chores, name="first chores")

@@ -1,4 +1,5 @@
-"""Whether anything changed, cheaply enough to ask every two seconds.
+"""Whether anything changed, cheaply enough to ask every two seconds, and
+a watcher that says when to ask.
 
 Every change to the customer record writes a history event in the same
 transaction, and history ids only grow, so the newest history id moves
@@ -14,16 +15,25 @@ On PostgreSQL two transactions can commit in the opposite order to their
 ids, so an event may appear below a newest id already seen; the marker
 counts the last `RECENT_EVENTS` ids too, so such a late one still counts
 as a change.
+
+`watch_changes` tells the app when to ask: at once when another connection
+commits (PostgreSQL's notifications, SQLite's data version; see
+`store.change_watch`), instead of every two seconds whether or not anything
+happened. The marker still decides what the change was.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from peewee import fn
 
 from crm_tui.services.reminders import create_due_reminders, due_reminders
+from crm_tui.store import db as store_db
+from crm_tui.store.change_watch import ChangeWatcher, Failed, Wake, start_watcher
+from crm_tui.store.migrations.m0005_change_notify import NOTIFICATION
 from crm_tui.store.models import HistoryEvent, Notification
 
 RECENT_EVENTS = 100
@@ -96,3 +106,20 @@ def check_for_changes(
         # below the newest, whose author the tail does not tell.
         by_others = marker.recent_events != since.recent_events
     return Changes(marker, by_others)
+
+
+def _concerns(user_id: int, payload: str) -> bool:
+    """Whether a change announced by PostgreSQL can move `user_id`'s
+    marker: every history event can; a notification only when it is
+    theirs."""
+    table, _, whose = payload.partition(":")
+    return table != NOTIFICATION or whose == str(user_id)
+
+
+def watch_changes(user_id: int, wake: Wake, failed: Failed) -> ChangeWatcher:
+    """Start watching the open database for commits that may concern
+    `user_id` (the app's own too: the marker tells whose they were).
+    `wake`, called on the watcher's thread, means "check for changes now".
+    `failed` gets the reason when the watcher cannot connect; it has then
+    ended, and checking on a timer is all that is left."""
+    return start_watcher(store_db.current(), wake, failed, partial(_concerns, user_id))

@@ -25,6 +25,7 @@ from crm_tui.store.migrations import (
     m0002_facet_index,
     m0003_outbox,
     m0004_campaign_index,
+    m0005_change_notify,
 )
 
 
@@ -40,6 +41,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "facet index", m0002_facet_index.apply),
     Migration(3, "e-mail outbox", m0003_outbox.apply),
     Migration(4, "campaign index", m0004_campaign_index.apply),
+    Migration(5, "change notifications", m0005_change_notify.apply),
 )
 LATEST = MIGRATIONS[-1].version
 
