@@ -148,7 +148,7 @@ def test_a_full_view_says_how_many_more_there_are(world: World) -> None:
     assert (page.count, page.more) == (4, 6)
 
 
-def test_only_supervisors_see_another_persons_calendar(world: World) -> None:
+def test_only_roles_with_see_others_calendar_see_another_persons_calendar(world: World) -> None:
     event("Luis's meeting", datetime(2026, 11, 24, 9, 0))
 
     for viewer in (world.agent, world.supervisor, world.admin):
@@ -156,6 +156,8 @@ def test_only_supervisors_see_another_persons_calendar(world: World) -> None:
         assert page.count == 1
     with pytest.raises(PermissionDenied) as refused:
         calendar_events("marta", MONDAY, 7, viewer=world.agent, now=NOW)
-    assert refused.value.message() == "Only supervisors can see another person's calendar"
+    assert refused.value.message() == (
+        "Only roles with 'see-others-calendar' can see another person's calendar; you are an agent"
+    )
     with pytest.raises(NotFound):
         calendar_events("nobody", MONDAY, 7, viewer=world.admin, now=NOW)

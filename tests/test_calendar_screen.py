@@ -209,7 +209,10 @@ async def test_an_agent_cannot_switch_calendars(
         await open_calendar(pilot)
         await press(pilot, "u")
         assert isinstance(app.screen, CalendarScreen)
-        assert "Only supervisors can see another person's calendar" in toasts(app)
+        assert (
+            "Only roles with 'see-others-calendar' can see another person's calendar;"
+            " you are an agent" in toasts(app)
+        )
 
 
 @SQLITE_ONLY

@@ -206,7 +206,9 @@ async def test_an_agent_is_told_only_supervisors_schedule_campaigns(
         await pilot.press("n")
         await settle(pilot, lambda: bool(toasts(app)))
         assert isinstance(app.screen, CampaignsScreen)
-        assert toasts(app) == ["Only supervisors can schedule campaigns"]
+        assert toasts(app) == [
+            "Only roles with 'schedule-campaign' can schedule campaigns; you are an agent"
+        ]
 
 
 # --- from a list ------------------------------------------------------------------------
@@ -259,7 +261,9 @@ async def test_C_on_a_list_refuses_an_agent(floor: store_db.Target) -> None:
         await pilot.press("C")
         await settle(pilot, lambda: bool(toasts(app)))
         assert isinstance(app.screen, InteractionsScreen)
-        assert toasts(app) == ["Only supervisors can schedule campaigns"]
+        assert toasts(app) == [
+            "Only roles with 'schedule-campaign' can schedule campaigns; you are an agent"
+        ]
 
 
 # --- the list ---------------------------------------------------------------------------

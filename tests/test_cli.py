@@ -465,8 +465,9 @@ def test_a_wrong_fixed_clock_is_reported(crm: Crm, monkeypatch: pytest.MonkeyPat
 def test_users_add_then_list(crm: Crm, db: store_db.Target) -> None:
     added = crm("users", "add", "ana", *on(db), "--role", "admin", "--name", "Ana Ruiz")
     assert added.code == 0, added.err
-    assert added.out == "user ana added (Admin)\n"
-    assert crm("users", *on(db), "add", "luis", "--email", "luis@example.com").code == 0
+    assert added.out == "user ana added (Admin): the first user of a database is its admin\n"
+    added = crm("users", *on(db), "add", "luis", "--email", "luis@example.com", "--by", "ana")
+    assert (added.code, added.out) == (0, "user luis added (Agent)\n")
 
     assert crm("users", "list", *on(db), "--format", "json").json() == [
         {"username": "ana", "name": "Ana Ruiz", "email": "", "role": "admin", "active": True},
@@ -485,25 +486,24 @@ def test_users_add_then_list(crm: Crm, db: store_db.Target) -> None:
 
 def test_users_add_refuses_duplicates_and_bad_roles(crm: Crm, db: store_db.Target) -> None:
     assert crm("users", "add", "ana", *on(db)).code == 0
-    again = crm("users", "add", "ana", *on(db))
+    again = crm("--user", "ana", "users", "add", "ana", *on(db))
     assert (again.code, again.err) == (1, "crm-tui: user name 'ana' already exists\n")
-    bad = crm("users", "add", "pepe", "--role", "boss", *on(db))
+    bad = crm("--user", "ana", "users", "add", "pepe", "--role", "boss", *on(db))
     assert bad.code == 1
     assert "unknown role 'boss'; use one of: agent, supervisor, admin" in bad.err
 
 
 def test_users_edit_sets_and_removes_an_email(crm: Crm, db: store_db.Target) -> None:
     assert crm("users", "add", "ana", *on(db)).code == 0
-    edited = crm("users", "edit", "ana", "--email", "ana@example.com", *on(db))
+    edited = crm("users", "edit", "ana", "--email", "ana@example.com", *on(db), "--by", "ana")
     assert (edited.code, edited.out.strip()) == (0, "user ana: e-mail ana@example.com")
     assert crm("users", "list", *on(db), "--format", "json").json()[0]["email"] == "ana@example.com"
-    bad = crm("users", "edit", "ana", "--email", "not an address", *on(db))
+    bad = crm("users", "edit", "ana", "--email", "not an address", *on(db), "--by", "ana")
     assert bad.code != 0 and "not an address" in bad.err
     assert crm("users", "list", *on(db), "--format", "json").json()[0]["email"] == "ana@example.com"
-    assert (
-        crm("users", "edit", "ana", "--email", "", *on(db)).out.strip() == "user ana: e-mail none"
-    )
-    unknown = crm("users", "edit", "nobody", "--email", "x@example.com", *on(db))
+    removed = crm("users", "edit", "ana", "--email", "", *on(db), "--by", "ana")
+    assert removed.out.strip() == "user ana: e-mail none"
+    unknown = crm("users", "edit", "nobody", "--email", "x@example.com", *on(db), "--by", "ana")
     assert unknown.code != 0 and "nobody" in unknown.err
 
 
@@ -654,7 +654,7 @@ def test_export_then_import_into_an_empty_database(
     log(crm, db, "--subject", "pending one", "--status", "pending")
     out = tmp_path / "done.csv"
 
-    exported = crm("export", *on(db), "--status", "done", "--out", str(out))
+    exported = crm("export", *on(db), "--status", "done", "--out", str(out), "--by", "luis")
     assert exported.code == 0, exported.err
     assert exported.out == f"1 interactions written to {out}\n"
 

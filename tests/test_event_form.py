@@ -252,7 +252,7 @@ async def test_deleting_an_occurrence_can_end_the_series_there(
         )
     )
     store_db.close()
-    app = make_app(db, interaction=str(series[1].id))
+    app = make_app(db, user="marta", interaction=str(series[1].id))  # a supervisor may delete
     async with app.run_test(size=(100, 32), notifications=True) as pilot:
         await settle(pilot, until=lambda: isinstance(app.screen, InteractionDetailScreen))
         await pilot.press("delete")

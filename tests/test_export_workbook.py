@@ -484,12 +484,12 @@ def test_export_id_on_the_command_line(
         )
     )
     out = tmp_path / "one.xlsx"
-    result = crm("export", *on(db), "--id", meeting.uid, "--out", str(out))
+    result = crm("export", *on(db), "--id", meeting.uid, "--out", str(out), "--by", "luis")
     assert (result.code, result.out) == (0, f"1 interactions written to {out}\n"), result.err
     assert load(out).sheetnames == ["interaction", "comments", "history"]
 
     ics = tmp_path / "one.ics"
-    result = crm("export", *on(db), "--id", str(meeting.id), "--out", str(ics))
+    result = crm("export", *on(db), "--id", str(meeting.id), "--out", str(ics), "--by", "luis")
     assert (result.code, result.out) == (0, f"1 events written to {ics}\n"), result.err
 
     listed = tmp_path / "all.xlsx"
@@ -514,7 +514,7 @@ def test_export_id_refuses_filters_and_a_second_id(
     )
     twice = crm("export", *on(db), "--id", "1", "--id", "2", "--out", str(out))
     assert twice.code == 1 and "--id takes one interaction" in twice.err
-    unknown = crm("export", *on(db), "--id", "999", "--out", str(out))
+    unknown = crm("export", *on(db), "--id", "999", "--out", str(out), "--by", "ana")
     assert (unknown.code, unknown.err) == (1, "crm-tui: no interaction with id '999'\n")
     spanish = crm(
         "--lang", "es", "export", *on(db), "--id", "1", "--user", "ana", "--out", str(out)

@@ -174,7 +174,7 @@ def test_ending_a_series_early_deletes_this_and_the_open_ones_after(world: World
     done = edit_interaction(series[3].id, {"status": "done"}, actor=world.agent)
 
     assert rest_of_series(series[1]) == 3  # itself, the third and the fifth
-    gone = cancel_rest_of_series(series[1], actor=world.agent)
+    gone = cancel_rest_of_series(series[1], actor=world.supervisor)
 
     assert [item.id for item in gone] == [series[1].id, series[2].id, series[4].id]
     assert sorted(item.id for item in stored()) == sorted([series[0].id, done.id])
@@ -183,7 +183,7 @@ def test_ending_a_series_early_deletes_this_and_the_open_ones_after(world: World
 def test_a_single_event_is_its_own_rest(world: World) -> None:
     [alone] = create_event(draft())
     assert rest_of_series(alone) == 0
-    assert [item.id for item in cancel_rest_of_series(alone, actor=world.agent)] == [alone.id]
+    assert [item.id for item in cancel_rest_of_series(alone, actor=world.supervisor)] == [alone.id]
     assert stored() == []
 
 

@@ -16,7 +16,12 @@ import pytest
 from crm_tui import clock, i18n
 from crm_tui.services import outbox
 from crm_tui.services.contacts import create_contact
-from crm_tui.services.interactions import InteractionDraft, assign, create_interaction
+from crm_tui.services.interactions import (
+    InteractionDraft,
+    assign,
+    create_interaction,
+    edit_interaction,
+)
 from crm_tui.services.outbox import OutboxRecord, send_queued
 from crm_tui.services.records import InteractionRecord
 from crm_tui.services.reminders import create_due_reminders
@@ -138,6 +143,22 @@ def test_an_inbound_interaction_queues_a_notice_to_the_contact_from_its_recorder
     assert f"Reference: {record.id}" in message.body
     assert message.body.rstrip().endswith("Luis Gómez")
     assert OutboxMessage.get_by_id(message.id).sender == "luis@example.com"
+
+
+def test_a_notice_not_sent_yet_is_taken_back_when_the_interaction_becomes_internal(
+    world: World,
+) -> None:
+    create_contact(
+        "C-010", "Talleres Ruiz", email="compras@talleres.example", actor_id=world.admin.id
+    )
+    kept = inbound(contact="C-010")
+    record = inbound(contact="C-010")
+    assert len(queued()) == 2
+    edit_interaction(record.id, {"internal": True}, actor=world.admin)
+    # The note never leaves for the customer; the other notice still goes.
+    assert [message.interaction_id for message in queued()] == [kept.id]
+    edit_interaction(record.id, {"internal": False}, actor=world.admin)
+    assert len(queued()) == 1  # made public again later: no notice comes back
 
 
 def test_a_reminder_queues_an_email_to_its_user(world: World) -> None:

@@ -793,7 +793,7 @@ def _stored_status(target: store_db.Target, interaction_id: int) -> str:
 
 
 async def test_delete_asks_then_deletes_and_goes_back(floor: store_db.Target) -> None:
-    app = make_app(floor)
+    app = make_app(floor, user="marta")  # a supervisor may delete
     async with app.run_test(size=(100, 40)) as pilot:
         await open_detail(pilot, CALL)
         await pilot.press("delete")

@@ -624,7 +624,7 @@ async def test_the_edit_entry_point_hands_back_the_saved_record(world: World, no
 async def test_delete_asks_and_n_keeps_y_deletes(world: World, now: None) -> None:
     record = log("Para borrar", NOW - timedelta(hours=1))
     done: list[InteractionRecord] = []
-    app = Host(world.agent, lambda app: None)
+    app = Host(world.supervisor, lambda app: None)  # a supervisor may delete
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         confirm_delete(app.screen, record, on_done=done.append)
         await settle(pilot, lambda: isinstance(app.screen, ConfirmScreen))

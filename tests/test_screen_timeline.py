@@ -257,7 +257,7 @@ async def test_delete_asks_then_the_list_and_the_panel_lose_the_row(
     log("Se queda", NOW - timedelta(days=2), opportunity="OP-001")
     gone = event("Se borra", NOW + timedelta(days=1))
     store_db.close()
-    app = make_app(db, opportunity="OP-001")
+    app = make_app(db, user="marta", opportunity="OP-001")  # a supervisor may delete
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
         assert column_texts(table_in_front(app), "subject") == ["Se borra", "Se queda"]
@@ -277,7 +277,7 @@ async def test_delete_asks_then_the_list_and_the_panel_lose_the_row(
 async def test_delete_cancelled_keeps_the_row(world: World, db: store_db.Target, now: None) -> None:
     kept = log("Se queda", NOW - timedelta(days=2), opportunity="OP-001")
     store_db.close()
-    app = make_app(db, opportunity="OP-001")
+    app = make_app(db, user="marta", opportunity="OP-001")  # a supervisor may delete
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
         await pilot.press("delete")

@@ -125,6 +125,7 @@ async def test_the_hub_lists_the_sections_and_opens_them(floor: store_db.Target)
             "types",
             "templates",
             "rules",
+            "activities",
         ]
         assert not read_only_shown(app)
         await pilot.press("enter")
@@ -146,7 +147,8 @@ async def test_the_hub_speaks_spanish(floor: store_db.Target) -> None:
         assert texts[2].startswith("Reglas automáticas")
         assert read_only_shown(app)
         assert shown(app.screen.query_one("#settings-read-only", Label)) == (
-            "Solo los supervisores pueden cambiar estos ajustes; usted puede consultarlos."
+            "Solo los roles con 'manage-settings' pueden cambiar estos ajustes;"
+            " usted puede consultarlos."
         )
 
 
@@ -378,7 +380,10 @@ async def test_a_supervisor_demoted_meanwhile_is_refused(floor: store_db.Target)
         stored(floor, lambda: User.update(role="agent").where(User.username == "marta").execute())
         await pilot.press("G", "space")
         await settle(pilot, lambda: bool(toasts(app)))
-        assert toasts(app) == ["Only supervisors can change types, templates and rules"]
+        assert toasts(app) == [
+            "Only roles with 'manage-settings' can change the settings"
+            " (types, templates, rules, mail); you are an agent"
+        ]
         assert cursor_row(app)[-1] == "active"
 
 

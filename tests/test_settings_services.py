@@ -343,7 +343,10 @@ def test_agents_cannot_change_settings(world: World) -> None:
     for refused in refusals:
         with pytest.raises(PermissionDenied) as caught:
             refused()
-        assert caught.value.message() == ("Only supervisors can change types, templates and rules")
+        assert caught.value.message() == (
+            "Only roles with 'manage-settings' can change the settings "
+            "(types, templates, rules, mail); you are an agent"
+        )
     assert codes() == SHIPPED_ORDER
     assert template_named("Visita comercial").active
 

@@ -17,11 +17,8 @@ from crm_tui.services.campaigns import (
     DEFAULT_HOURS,
     DEFAULT_SLOT_MINUTES,
     CampaignPlan,
-    CampaignRecord,
     schedule_campaign,
 )
-from crm_tui.services.records import InteractionFilter
-from crm_tui.store.db import writes
 
 register(
     {
@@ -111,15 +108,10 @@ def register_command(commands: Commands) -> None:
 def run_campaign(args: argparse.Namespace) -> int:
     selection = filter_from(args)
     open_database(args, create=True)
-    campaign = _schedule(args, selection)
-    print(campaign.total)
-    return 0
-
-
-@writes
-def _schedule(args: argparse.Namespace, selection: InteractionFilter) -> CampaignRecord:
-    # One transaction with the acting user (who may be created as the first
-    # admin of an empty database), as `log` does.
+    # The acting user is resolved before the campaign's transaction: a
+    # refusal (no schedule-campaign) is then written to the history in its
+    # own, and stays there although the campaign is not made.
+    actor = acting_user(args, args.by)
     plan = CampaignPlan(
         name=args.name,
         type=args.call_type,
@@ -132,4 +124,5 @@ def _schedule(args: argparse.Namespace, selection: InteractionFilter) -> Campaig
         per_day=args.per_day,
         hours=args.hours,
     )
-    return schedule_campaign(plan, actor=acting_user(args, args.by))
+    print(schedule_campaign(plan, actor=actor).total)
+    return 0

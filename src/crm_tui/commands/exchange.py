@@ -11,7 +11,6 @@ from pathlib import Path
 from crm_tui.commands.common import Commands, acting_user, add_by_option, open_database
 from crm_tui.commands.filters import REPEATABLE, add_filter_options, filter_from
 from crm_tui.i18n import register, t
-from crm_tui.services import users
 from crm_tui.services.errors import CrmError
 
 register(
@@ -48,6 +47,10 @@ register(
             "--id lleva una sola interacción; exporte varias con los filtros "
             "(--type, --contact, --search...) o un archivo por cada --id",
         ),
+        "cli.export.no_internal": (
+            "leave internal interactions out: a file meant for a customer",
+            "deja fuera las interacciones internas: un archivo para un cliente",
+        ),
         "cli.import.help": (
             "read interactions from .csv, .xlsx or .xls: all rows or none",
             "lee interacciones de .csv, .xlsx o .xls: todas las filas o ninguna",
@@ -79,6 +82,13 @@ def register_command(commands: Commands) -> None:
         help=t("cli.export.id"),
     )
     export.add_argument("--out", required=True, metavar="FILE", help=t("cli.export.out"))
+    export.add_argument(
+        "--no-internal",
+        dest="exclude_internal",
+        action="store_true",
+        help=t("cli.export.no_internal"),
+    )
+    add_by_option(export)
 
     imported = commands.add("import", run_import)
     imported.add_argument("file", metavar="FILE", help=t("cli.import.file"))
@@ -94,13 +104,20 @@ def run_export(args: argparse.Namespace) -> int:
     if args.interaction and not f.is_empty():
         raise CrmError("cli.export.id_with_filters", options=", ".join(_filter_options(args)))
     target = open_database(args, create=False)
+    actor = acting_user(args, args.by)
     from crm_tui.exchange import exporter
 
     if args.interaction:
-        count = exporter.export_interaction(args.interaction[0], path)
+        count = exporter.export_interaction(
+            args.interaction[0], path, actor=actor, exclude_internal=args.exclude_internal
+        )
     else:
         count = exporter.export_interactions(
-            f, path, by=_exporter_name(args), database=target.describe()
+            f,
+            path,
+            database=target.describe(),
+            actor=actor,
+            exclude_internal=args.exclude_internal,
         )
     done = "cli.export.done_events" if path.suffix.lower() == ".ics" else "cli.export.done"
     print(t(done, count=count, path=args.out))
@@ -112,14 +129,6 @@ def _filter_options(args: argparse.Namespace) -> list[str]:
     given = [option for option, dest, _ in REPEATABLE if option != "--id" and getattr(args, dest)]
     given += [f"--{name}" for name in ("since", "until", "search") if getattr(args, name)]
     return given
-
-
-def _exporter_name(args: argparse.Namespace) -> str:
-    """Who exports, for the export sheet: the user's name when the
-    database knows them (`--user`, else the login name), else that name."""
-    name = args.login or users.login_name()
-    user = users.find_user(name)
-    return f"{user.display_name} ({user.username})" if user else name
 
 
 def run_import(args: argparse.Namespace) -> int:

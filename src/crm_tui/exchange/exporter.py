@@ -9,6 +9,13 @@ only, in the interchange columns; an .ics holds the scheduled events
 among the interactions. The writers of .xls and .ics (and their
 libraries) are imported only when such a file is written.
 
+Who may: with `actor` given (the CLI and the app always give it), only a
+role with the `export` permission; a refusal is on record in the history.
+Exports are for the team and keep internal interactions, as the team sees
+them; `exclude_internal` leaves them out, for a file meant for a
+customer. An .ics never carries an internal event's description (its
+note): calendar files get shared; the event stays, marked CLASS:PRIVATE.
+
 The file appears complete or not at all: rows go to a hidden file beside
 the target, which replaces the target only once fully written. A failed or
 cancelled export leaves whatever was at the path before untouched.
@@ -20,7 +27,7 @@ import os
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from crm_tui import clock
@@ -28,10 +35,26 @@ from crm_tui.exchange import csv_format, export_sheets, xlsx_format
 from crm_tui.exchange.columns import Cell, record_cells
 from crm_tui.exchange.formats import handler_for
 from crm_tui.exchange.sheets import Sheet
-from crm_tui.i18n import language
+from crm_tui.i18n import language, register
 from crm_tui.services.errors import CrmError
 from crm_tui.services.listing import get_interaction, iter_interactions
-from crm_tui.services.records import InteractionFilter, InteractionRecord
+from crm_tui.services.permissions import EXPORT, require
+from crm_tui.services.records import InteractionFilter, InteractionRecord, UserRecord
+
+register(
+    {
+        "exchange.error.internal_only": (
+            "the filter asks for internal interactions only, and this export leaves "
+            "internal ones out: there is nothing to write",
+            "el filtro pide solo interacciones internas, y esta exportación las deja "
+            "fuera: no hay nada que escribir",
+        ),
+        "exchange.error.internal_one": (
+            "interaction {id} is internal, and this export leaves internal ones out",
+            "la interacción {id} es interna, y esta exportación deja fuera las internas",
+        ),
+    }
+)
 
 PROGRESS_EVERY = 500
 
@@ -107,7 +130,15 @@ def _to_csv(path: Path, export: _Export) -> int:
 def _to_ics(path: Path, export: _Export) -> int:
     from crm_tui.exchange import ics_export
 
-    return ics_export.write_events(path, export.records, lang=export.lang)
+    return ics_export.write_events(
+        path, (_shareable(record) for record in export.records), lang=export.lang
+    )
+
+
+def _shareable(record: InteractionRecord) -> InteractionRecord:
+    """The record as a calendar file may show it: an internal event without
+    its note (its description)."""
+    return replace(record, note="") if record.internal else record
 
 
 # By file suffix, in the order a person is offered them.
@@ -129,16 +160,27 @@ def export_interactions(
     lang: str | None = None,
     by: str | None = None,
     database: str | None = None,
+    actor: UserRecord | None = None,
+    exclude_internal: bool = False,
 ) -> int:
     """Write the interactions matching `f` (newest first) to `path` in the
     format its suffix names; return how many rows were written (for .ics:
     how many events). `progress(rows_so_far)` is called every few hundred
     rows and at the end; setting `cancel` stops the export with
     ExportCancelled. `lang` is the language of the sheets for people
-    (default: the current one); `by` (who exports) and `database` (where
-    from, without a password) go on the export sheet when given."""
+    (default: the current one); `by` (who exports, default: `actor`) and
+    `database` (where from, without a password) go on the export sheet
+    when given. `actor`: who exports, refused without the export
+    permission; `exclude_internal`: leave internal interactions out (the
+    export sheet then names the filter "internal: no")."""
+    _may_export(actor, path)
+    if exclude_internal:
+        if f.internal:
+            raise CrmError("exchange.error.internal_only")
+        f = replace(f, internal=False)
     writer = handler_for(WRITERS, path)
     lang = lang or language()
+    by = by or (_person(actor) if actor else None)
     records = _Records(iter_interactions(f), progress, cancel)
     info = export_sheets.ExportInfo(at=clock.now(), filter=f, by=by, database=database)
 
@@ -158,16 +200,22 @@ def export_interaction(
     progress: Callable[[int], None] | None = None,
     cancel: threading.Event | None = None,
     lang: str | None = None,
+    actor: UserRecord | None = None,
+    exclude_internal: bool = False,
 ) -> int:
     """Write one interaction (by Id or global id) to `path`: in a workbook
     its row, its comments and reports, and its history, each on a sheet;
     in .csv its row; in .ics its event. Returns the rows of the first
     sheet (1), for .ics the events (0 when it is not scheduled). An
-    unknown interaction raises CrmError; `progress` and `cancel` as for
+    unknown interaction raises CrmError; `progress`, `cancel`, `actor`
+    and `exclude_internal` (an internal one is then refused) as for
     `export_interactions`."""
+    _may_export(actor, path)
     writer = handler_for(WRITERS, path)
     lang = lang or language()
     record = get_interaction(ref)
+    if exclude_internal and record.internal:
+        raise CrmError("exchange.error.internal_one", id=record.id)
     records = _Records((record,), progress, cancel)
     now = clock.now()
 
@@ -179,6 +227,15 @@ def export_interaction(
         ]
 
     return _write(path, writer, _Export(records, workbook, lang), progress)
+
+
+def _may_export(actor: UserRecord | None, path: Path) -> None:
+    if actor is not None:
+        require(actor, EXPORT, attempted=f"export to {path.name}")
+
+
+def _person(user: UserRecord) -> str:
+    return f"{user.display_name} ({user.username})"
 
 
 def _write(

@@ -7,7 +7,8 @@ The day view lists the day's events in time order, today's split by a
 at least `WIDE_COLUMNS` wide, and the week as an agenda day by day on a
 narrower one. Left/right (`h`/`l`) step a day, or a week in the week view;
 `[`/`]` step a week; `t` comes back to today and `g` goes to a typed date.
-A supervisor can show someone else's calendar with `u`. Enter opens the
+A role with see-others-calendar can show someone else's calendar with `u`
+(without it the key is hidden: everyone sees their own). Enter opens the
 event and `D` closes it with a report. (There is no contact here, so new
 events are made from a contact or an opportunity, not from the calendar.)
 
@@ -48,8 +49,8 @@ from crm_tui.services.calendar import (
     is_overdue_event,
 )
 from crm_tui.services.errors import CrmError
+from crm_tui.services.permissions import SEE_OTHERS_CALENDAR
 from crm_tui.services.records import InteractionRecord, UserRecord
-from crm_tui.services.users import supervises
 from crm_tui.services.vocab import STATUS
 from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
@@ -64,6 +65,7 @@ from crm_tui.widgets.interaction_table import (
     subject_preview,
     type_parts,
 )
+from crm_tui.widgets.permission_gate import add_refusal_keys, gate_allows, refuse, with_access
 
 register(
     {
@@ -106,6 +108,8 @@ View = Literal["day", "week"]
 WIDE_COLUMNS = 120
 DAYS_IN_WEEK = 7
 CLOSED_STYLE = "dim"
+# Choosing whose calendar: only with see-others-calendar (see permission_gate).
+GATES = {"choose_user": SEE_OTHERS_CALENDAR}
 
 
 # --- what a row shows -------------------------------------------------------------------
@@ -347,6 +351,7 @@ class CalendarScreen(CrmScreen[None]):
 
     def __init__(self, username: str | None = None) -> None:
         super().__init__()
+        add_refusal_keys(self, GATES)
         self.username = username  # None: the actor's, known once the database is open
         self.view: View = "week"
         self.shown_day = clock.now().date()
@@ -402,6 +407,7 @@ class CalendarScreen(CrmScreen[None]):
         self.query_one("#list-status", Label).update(safe.plain_line(text))
 
     def load_data(self, *, first: bool) -> None:
+        with_access(self)
         actor = self.actor
         query = CalendarQuery(
             username=self.username or actor.username,
@@ -460,11 +466,14 @@ class CalendarScreen(CrmScreen[None]):
         if day is not None:
             self._go(day=day)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return gate_allows(self, GATES, action, parameters)
+
+    def action_refuse(self, permission: str) -> None:
+        refuse(self, permission)
+
     def action_choose_user(self) -> None:
         if not self.is_ready:
-            return
-        if not supervises(self.actor):
-            safe.notify(self.app, t("error.calendar_not_yours"), severity="warning")
             return
         self.app.push_screen(PersonChooser(self.username or self.actor.username), self._chosen)
 

@@ -40,9 +40,10 @@ from crm_tui.services.campaigns import (
     schedule_campaign,
 )
 from crm_tui.services.errors import CrmError, FieldError, ValidationError
+from crm_tui.services.permissions import SCHEDULE_CAMPAIGN, require
 from crm_tui.services.records import InteractionFilter, TypeRecord, UserRecord
 from crm_tui.services.types import list_types
-from crm_tui.services.users import list_users, supervises
+from crm_tui.services.users import list_users
 from crm_tui.ui_text import localise_bindings
 from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
@@ -134,14 +135,21 @@ def open_campaign_form(
     selection: InteractionFilter | None = None,
     contact_search: ContactSearch | None = None,
 ) -> None:
-    """Open the form for `actor`, or tell an agent that only supervisors
-    schedule campaigns."""
-    if not supervises(actor):
-        safe.notify(node.app, t("error.campaign_not_allowed"), severity="warning")
-        return
-    node.app.push_screen(
-        CampaignFormScreen(actor, selection=selection, contact_search=contact_search)
+    """Open the form for `actor`, or say (and log) that their role may not
+    schedule campaigns: the role as the database has it now."""
+
+    def open_form(_allowed: None) -> None:
+        node.app.push_screen(
+            CampaignFormScreen(actor, selection=selection, contact_search=contact_search)
+        )
+
+    def refused(_error: CrmError | DatabaseError, reason: str) -> None:
+        safe.notify(node.app, reason, severity="warning")
+
+    check = partial(
+        require, actor, SCHEDULE_CAMPAIGN, attempted=t("permission.action.schedule-campaign", "en")
     )
+    run_db(node, check, done=open_form, failed=refused, group="campaign-permission")
 
 
 def whole_number(text: str) -> int | None:

@@ -1,8 +1,10 @@
-"""Campaigns: the supervisor's list of call campaigns, newest first, each
+"""Campaigns: the team's list of call campaigns, newest first, each
 with who created it, when, how many calls it scheduled and how many are
 done, still open or cancelled, with a progress bar drawn in text (it reads
 the same without colour). Enter shows the selected campaign's progress for
-each agent (and the pool); `n` opens the form for a new campaign."""
+each agent (and the pool); `n` opens the form for a new campaign, for
+roles with schedule-campaign (others see the list, and a line saying why
+`n` is not offered)."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from textual.widgets import DataTable, Footer, Header, Label
 from crm_tui.formatting import list_date
 from crm_tui.i18n import language, register, t
 from crm_tui.screens.base import CrmScreen
-from crm_tui.screens.campaign_form import open_campaign_form
+from crm_tui.screens.campaign_form import CampaignFormScreen
 from crm_tui.services.campaigns import (
     CallCounts,
     CampaignProgress,
@@ -30,10 +32,19 @@ from crm_tui.services.campaigns import (
     list_campaigns,
 )
 from crm_tui.services.errors import CrmError
+from crm_tui.services.permissions import SCHEDULE_CAMPAIGN
 from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
 from crm_tui.widgets.choice_list import format_count
 from crm_tui.widgets.paged_table import Column, PagedTable, PageSource, keyset_source
+from crm_tui.widgets.permission_gate import (
+    Access,
+    add_refusal_keys,
+    allowed,
+    gate_allows,
+    refuse,
+    with_access,
+)
 
 register(
     {
@@ -44,6 +55,7 @@ register(
             "No campaigns yet · n schedules one",
             "Aún no hay campañas · n programa una",
         ),
+        "ui.campaigns.none": ("No campaigns yet", "Aún no hay campañas"),
         "ui.campaigns.column.name": ("Campaign", "Campaña"),
         "ui.campaigns.column.created_by": ("By", "Por"),
         "ui.campaigns.column.created_at": ("When", "Cuándo"),
@@ -61,6 +73,8 @@ register(
 )
 
 BAR_WIDTH = 10
+# Scheduling a campaign: only with schedule-campaign (see permission_gate).
+GATES = {"new_campaign": SCHEDULE_CAMPAIGN}
 
 
 def progress_bar(counts: CallCounts, width: int = BAR_WIDTH) -> str:
@@ -144,7 +158,7 @@ class CampaignTable(PagedTable[CampaignSummary]):
 
 class CampaignsScreen(CrmScreen[None]):
     """Every campaign, paged; Enter shows one's progress by agent under the
-    list; `n` schedules a new one (supervisors only)."""
+    list; `n` schedules a new one (roles with schedule-campaign)."""
 
     DEFAULT_CSS = """
     CampaignsScreen #campaign-progress {
@@ -163,6 +177,11 @@ class CampaignsScreen(CrmScreen[None]):
         height: auto;
         max-height: 10;
     }
+    CampaignsScreen #campaigns-read-only {
+        width: 1fr;
+        padding: 0 1;
+        color: $warning;
+    }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -173,6 +192,7 @@ class CampaignsScreen(CrmScreen[None]):
 
     def __init__(self) -> None:
         super().__init__()
+        add_refusal_keys(self, GATES)
         self._progress_of: int | None = None  # the campaign whose progress shows
 
     def compose(self) -> ComposeResult:
@@ -184,6 +204,9 @@ class CampaignsScreen(CrmScreen[None]):
         with Vertical(id="campaign-progress"):
             yield Label(id="campaign-progress-heading")
             yield DataTable[Text](cursor_type="none", id="campaign-agents")
+        note = Label(id="campaigns-read-only")
+        note.display = False
+        yield note
         yield Footer()
 
     def on_mount(self) -> None:
@@ -199,11 +222,18 @@ class CampaignsScreen(CrmScreen[None]):
         return self.query_one("#campaign-progress", Vertical)
 
     def load_data(self, *, first: bool) -> None:
+        with_access(self, self._access_known)
         if first:
             self.table.load(CAMPAIGN_PAGES)
         else:
             self.table.reload()
             self._reload_progress()
+
+    def _access_known(self, access: Access) -> None:
+        note = self.query_one("#campaigns-read-only", Label)
+        may = SCHEDULE_CAMPAIGN in access.permissions
+        note.update(safe.plain_line("" if may else access.refusal(SCHEDULE_CAMPAIGN)))
+        note.display = not may
 
     @on(PagedTable.StateChanged)
     def _show_state(self, state: PagedTable.StateChanged) -> None:
@@ -213,8 +243,10 @@ class CampaignsScreen(CrmScreen[None]):
             text = t("ui.status.loading")
         elif state.failed:
             text = t("ui.status.failed")
-        else:
+        elif allowed(self, SCHEDULE_CAMPAIGN):
             text = t("ui.campaigns.empty")
+        else:
+            text = t("ui.campaigns.none")
         self.query_one("#list-status", Label).update(safe.plain_line(text))
 
     # -- progress by agent ------------------------------------------------------------
@@ -268,8 +300,16 @@ class CampaignsScreen(CrmScreen[None]):
 
     # -- actions ----------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return gate_allows(self, GATES, action, parameters)
+
+    def action_refuse(self, permission: str) -> None:
+        refuse(self, permission)
+
     def action_new_campaign(self) -> None:
-        open_campaign_form(self, self.actor)
+        # Only reached with the permission (check_action); scheduling asks
+        # the service again, which refuses a role that lost it meanwhile.
+        self.app.push_screen(CampaignFormScreen(self.actor))
 
     def action_refresh(self) -> None:
         self.table.reload()

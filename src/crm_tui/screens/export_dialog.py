@@ -533,6 +533,9 @@ class ExportDialog(ModalScreen[Path | None]):
         self._say(t("ui.export.running"))
         self.refresh_bindings()
         subject, lang = self.subject, language()
+        # The exporter refuses (with its message, said here) a role without
+        # the export permission, and logs the attempt.
+        crm = cast("CrmApp", self.app)
         job: Callable[[], int]
         if isinstance(subject, int):
             job = partial(
@@ -542,9 +545,9 @@ class ExportDialog(ModalScreen[Path | None]):
                 progress=self._progressed,
                 cancel=cancel,
                 lang=lang,
+                actor=crm.actor,
             )
         else:
-            crm = cast("CrmApp", self.app)
             job = partial(
                 exporter.export_interactions,
                 subject,
@@ -554,6 +557,7 @@ class ExportDialog(ModalScreen[Path | None]):
                 lang=lang,
                 by=person_label(crm.actor) if crm.actor is not None else None,
                 database=crm.options.target.describe(),
+                actor=crm.actor,
             )
         run_db(
             self,

@@ -2,7 +2,8 @@
 credit-hold warning that reads without colour too) and its opportunity, its
 history (comments and reports among the events, newest first: the
 activity feed), and what can be done with it: change its status (the
-triage keys), comment, edit, delete, export.
+triage keys), comment, edit, delete, export (the last two only for roles
+with delete-interaction and export: see `permission_gate`).
 
 Tab moves the keyboard between the fields and the feed; the feed has its
 own keys (show more, attachments, delete a comment, older entries).
@@ -40,6 +41,7 @@ from crm_tui.services.comments import CommentRecord, CommentTarget
 from crm_tui.services.contacts import get_contact_by_id, get_opportunity_by_id
 from crm_tui.services.errors import CrmError, NotFound
 from crm_tui.services.listing import get_interaction
+from crm_tui.services.permissions import DELETE_INTERACTION, EXPORT
 from crm_tui.services.queue import TriageUndo
 from crm_tui.services.records import ContactRecord, InteractionRecord, OpportunityRecord
 from crm_tui.services.users import find_user
@@ -49,6 +51,7 @@ from crm_tui.widgets.activity_feed import ActivityFeed, FeedTarget, comment_opti
 from crm_tui.widgets.background import run_db
 from crm_tui.widgets.field_grid import Field, FieldGrid
 from crm_tui.widgets.interaction_table import type_parts
+from crm_tui.widgets.permission_gate import add_refusal_keys, gate_allows, refuse, with_access
 
 register(
     {
@@ -293,6 +296,8 @@ RECORD_ACTIONS = frozenset(
         "toggle_only_comments",
     }
 )
+# Actions that need a permission: hidden without it (see permission_gate).
+GATES = {"delete": DELETE_INTERACTION, "export": EXPORT}
 
 
 class InteractionDetailScreen(CrmScreen[None]):
@@ -388,6 +393,7 @@ class InteractionDetailScreen(CrmScreen[None]):
 
     def __init__(self, interaction: InteractionRecord | int) -> None:
         super().__init__()
+        add_refusal_keys(self, GATES)
         self.record: InteractionRecord | None = None
         if isinstance(interaction, InteractionRecord):
             self.record, self.interaction_id = interaction, interaction.id
@@ -458,6 +464,7 @@ class InteractionDetailScreen(CrmScreen[None]):
         return self.query_one(ActivityFeed)
 
     def load_data(self, *, first: bool) -> None:
+        with_access(self)
         run_db(
             self,
             partial(read_detail, self.interaction_id),
@@ -537,6 +544,8 @@ class InteractionDetailScreen(CrmScreen[None]):
     # -- keys ----------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not gate_allows(self, GATES, action, parameters):
+            return False
         if action in RECORD_ACTIONS and self.record is None:
             return False
         if action == "open_opportunity":
@@ -544,6 +553,9 @@ class InteractionDetailScreen(CrmScreen[None]):
         if action == "undo":
             return self._undo is not None
         return True
+
+    def action_refuse(self, permission: str) -> None:
+        refuse(self, permission)
 
     def action_set_status(self, status: str) -> None:
         if self.record is not None:

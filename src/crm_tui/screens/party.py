@@ -25,11 +25,19 @@ from crm_tui.screens.base import CrmScreen
 from crm_tui.screens.interaction_actions import confirm_delete, start_edit, start_new_interaction
 from crm_tui.screens.navigation import open_interaction
 from crm_tui.services.errors import CrmError, NotFound
+from crm_tui.services.permissions import DELETE_INTERACTION
 from crm_tui.services.records import InteractionFilter, InteractionRecord
 from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
 from crm_tui.widgets.interaction_browser import InteractionBrowser
 from crm_tui.widgets.interaction_table import InteractionTable
+from crm_tui.widgets.permission_gate import (
+    Access,
+    add_refusal_keys,
+    gate_allows,
+    refuse,
+    with_access,
+)
 
 register(
     {
@@ -46,6 +54,10 @@ register(
 )
 
 PartyT = TypeVar("PartyT")
+
+
+# Keys that need a permission: hidden without it (see widgets.permission_gate).
+GATES = {"delete": DELETE_INTERACTION}
 
 
 class PartyScreen(CrmScreen[None], Generic[PartyT]):
@@ -71,6 +83,7 @@ class PartyScreen(CrmScreen[None], Generic[PartyT]):
         super().__init__()
         self.code = code.strip()
         self.party: PartyT | None = None
+        add_refusal_keys(self, GATES)
 
     # -- what a subclass provides ----------------------------------------------------
 
@@ -109,7 +122,11 @@ class PartyScreen(CrmScreen[None], Generic[PartyT]):
     def table(self) -> InteractionTable:
         return self.browser.table
 
+    def access_read(self, access: Access) -> None:
+        """What the user may do is known (again); the keys already follow."""
+
     def load_data(self, *, first: bool) -> None:
+        with_access(self, self.access_read)
         run_db(
             self,
             partial(self.fetch, self.code),
@@ -136,8 +153,13 @@ class PartyScreen(CrmScreen[None], Generic[PartyT]):
     # -- actions -----------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not gate_allows(self, GATES, action, parameters):
+            return False
         # In a text box the key is a letter of what is being typed.
         return not (action == "refresh" and isinstance(self.focused, Input))
+
+    def action_refuse(self, permission: str) -> None:
+        refuse(self, permission)
 
     def action_refresh(self) -> None:
         if self.is_ready:

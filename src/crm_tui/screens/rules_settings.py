@@ -1,9 +1,10 @@
 """Settings › Automatic rules (reglas automáticas): each rule with the
 sentence that says what it does ("When a call ends with no answer or busy
 → call again 2 h later in working hours, same user"), the full sentence of
-the highlighted one under the list. A supervisor adds (`n`), edits (`e`,
-Enter), switches on and off (space) and deletes (`delete`) rules; a
-shipped rule can be switched off and edited, not deleted. Agents read."""
+the highlighted one under the list. A role with manage-settings adds
+(`n`), edits (`e`, Enter), switches on and off (space) and deletes
+(`delete`) rules; a shipped rule can be switched off and edited, not
+deleted. Others read (see `SettingsListScreen`)."""
 
 from __future__ import annotations
 

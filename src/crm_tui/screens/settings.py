@@ -1,10 +1,13 @@
 """Settings: the hub that lists what can be configured (interaction types,
-task templates, automatic rules), and the shapes its sections share: a
-list screen that only supervisors may change, and a form that sends what
-was typed to a service and shows each message under its field.
+task templates, automatic rules, activities by stage, users and their
+permissions), and the shapes its sections share: a list screen that only
+roles with a permission may change, and a form that sends what was typed
+to a service and shows each message under its field.
 
-Agents see every list, read-only, with a line saying why nothing there
-answers their keys; the services refuse them too."""
+Everyone sees the lists of manage-settings, read-only without it, with a
+line saying why nothing there answers their keys (pressed anyway, the
+service says so and logs it); the hub offers users and permissions only
+to roles with manage-users."""
 
 from __future__ import annotations
 
@@ -27,12 +30,20 @@ from crm_tui.i18n import register, t
 from crm_tui.screens.base import CrmScreen
 from crm_tui.screens.confirm import ConfirmScreen
 from crm_tui.services.errors import CrmError, ValidationError
-from crm_tui.services.users import supervises
+from crm_tui.services.permissions import MANAGE_SETTINGS, MANAGE_USERS
 from crm_tui.ui_text import localise_bindings
 from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
 from crm_tui.widgets.form_field import FormField, show_problems, show_validation
 from crm_tui.widgets.paged_table import Column, ListPage, PagedTable
+from crm_tui.widgets.permission_gate import (
+    Access,
+    add_refusal_keys,
+    allowed,
+    gate_allows,
+    refuse,
+    with_access,
+)
 
 register(
     {
@@ -52,9 +63,25 @@ register(
             "What happens by itself after a call, an outcome or a missed event",
             "Lo que ocurre solo tras una llamada, un resultado o un evento vencido",
         ),
+        "ui.settings.activities": ("Activities by stage", "Actividades por etapa"),
+        "ui.settings.activities_about": (
+            "In which stages an opportunity shows its activities",
+            "En qué etapas una oportunidad muestra sus actividades",
+        ),
+        "ui.settings.users": ("Users", "Usuarios"),
+        "ui.settings.users_about": (
+            "Who logs in: name, e-mail, role; deactivate who left",
+            "Quién entra: nombre, correo, rol; desactivar a quien se fue",
+        ),
+        "ui.settings.permissions": ("Permissions", "Permisos"),
+        "ui.settings.permissions_about": (
+            "What each role (agent, supervisor, admin) may do",
+            "Qué puede hacer cada rol (agente, supervisor, administrador)",
+        ),
         "ui.settings.read_only": (
-            "Only supervisors can change these settings; you can look.",
-            "Solo los supervisores pueden cambiar estos ajustes; usted puede consultarlos.",
+            "Only roles with '{permission}' can change these settings; you can look.",
+            "Solo los roles con '{permission}' pueden cambiar estos ajustes; "
+            "usted puede consultarlos.",
         ),
         "ui.settings.key.new": ("New", "Nuevo"),
         "ui.settings.key.edit": ("Edit", "Editar"),
@@ -73,8 +100,8 @@ register(
     }
 )
 
-# What changes settings: hidden from the footer and the palette of anyone
-# who may not.
+# What changes settings: hidden from the footer, the help and the palette
+# of anyone who may not.
 CHANGE_ACTIONS = frozenset({"new", "edit", "toggle_active", "delete", "move"})
 
 
@@ -99,24 +126,73 @@ def _open_rules(app: App[Any]) -> None:
     app.push_screen(RulesSettingsScreen())
 
 
+def _open_activities(app: App[Any]) -> None:
+    from crm_tui.screens.activities_settings import ActivitiesSettingsScreen
+
+    app.push_screen(ActivitiesSettingsScreen())
+
+
+def _open_users(app: App[Any]) -> None:
+    from crm_tui.screens.users_settings import UsersSettingsScreen
+
+    app.push_screen(UsersSettingsScreen())
+
+
+def _open_permissions(app: App[Any]) -> None:
+    from crm_tui.screens.permissions_settings import PermissionsSettingsScreen
+
+    app.push_screen(PermissionsSettingsScreen())
+
+
 @dataclass(frozen=True)
 class Section:
     id: str
     title: str  # message ids
     about: str
     open: Callable[[App[Any]], None]
+    needs: str | None = None
+    """The permission to open it at all (None: anyone, read-only without
+    the permission its list asks to change it)."""
 
 
 SECTIONS = (
     Section("types", "ui.settings.types", "ui.settings.types_about", _open_types),
     Section("templates", "ui.settings.templates", "ui.settings.templates_about", _open_templates),
     Section("rules", "ui.settings.rules", "ui.settings.rules_about", _open_rules),
+    Section(
+        "activities", "ui.settings.activities", "ui.settings.activities_about", _open_activities
+    ),
+    Section("users", "ui.settings.users", "ui.settings.users_about", _open_users, MANAGE_USERS),
+    Section(
+        "permissions",
+        "ui.settings.permissions",
+        "ui.settings.permissions_about",
+        _open_permissions,
+        MANAGE_USERS,
+    ),
 )
 
 
+def open_sections(access: Access | None) -> tuple[Section, ...]:
+    """What the hub offers someone with `access` (None: not known yet)."""
+    held = access.permissions if access is not None else frozenset()
+    return tuple(section for section in SECTIONS if section.needs is None or section.needs in held)
+
+
+def section_option(section: Section) -> Option:
+    return Option(
+        Content.assemble(
+            Content.styled(t(section.title), "bold"),
+            "\n",
+            Content.styled(t(section.about), "dim"),
+        ),
+        id=section.id,
+    )
+
+
 class ReadOnlyNote(Label):
-    """The line that tells an agent why the settings do not change; shown
-    only to who may not change them."""
+    """The line that tells someone why the settings do not change for
+    them; shown only to who may not change them."""
 
     DEFAULT_CSS = """
     ReadOnlyNote {
@@ -127,13 +203,14 @@ class ReadOnlyNote(Label):
     }
     """
 
-    def __init__(self) -> None:
-        super().__init__(t("ui.settings.read_only"), id="settings-read-only")
+    def __init__(self, permission: str = MANAGE_SETTINGS) -> None:
+        super().__init__(t("ui.settings.read_only", permission=permission), id="settings-read-only")
         self.display = False
 
 
 class SettingsScreen(CrmScreen[None]):
-    """A main screen: Enter opens the section under the cursor."""
+    """A main screen: Enter opens the section under the cursor; only the
+    sections the user may open are offered."""
 
     DEFAULT_CSS = """
     SettingsScreen #settings-sections {
@@ -155,17 +232,7 @@ class SettingsScreen(CrmScreen[None]):
         yield Header()
         yield Label(t("ui.settings.title"), id="list-heading")
         yield OptionList(
-            *(
-                Option(
-                    Content.assemble(
-                        Content.styled(t(section.title), "bold"),
-                        "\n",
-                        Content.styled(t(section.about), "dim"),
-                    ),
-                    id=section.id,
-                )
-                for section in SECTIONS
-            ),
+            *(section_option(section) for section in open_sections(None)),
             id="settings-sections",
         )
         yield ReadOnlyNote()
@@ -176,7 +243,19 @@ class SettingsScreen(CrmScreen[None]):
         self.query_one(OptionList).focus()
 
     def load_data(self, *, first: bool) -> None:
-        self.query_one(ReadOnlyNote).display = not supervises(self.actor)
+        with_access(self, self._show_sections)
+
+    def _show_sections(self, access: Access) -> None:
+        self.query_one(ReadOnlyNote).display = MANAGE_SETTINGS not in access.permissions
+        wanted = open_sections(access)
+        options = self.query_one(OptionList)
+        offered = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        if offered == [section.id for section in wanted]:
+            return
+        highlighted = options.highlighted
+        options.set_options(section_option(section) for section in wanted)
+        if highlighted is not None:
+            options.highlighted = min(highlighted, len(wanted) - 1)
 
     def action_move(self, direction: str) -> None:
         sections = self.query_one(OptionList)
@@ -188,7 +267,10 @@ class SettingsScreen(CrmScreen[None]):
     @on(OptionList.OptionSelected)
     def _open(self, event: OptionList.OptionSelected) -> None:
         section = next(s for s in SECTIONS if s.id == event.option_id)
-        section.open(self.app)
+        if section.needs is None or allowed(self, section.needs):
+            section.open(self.app)
+        else:
+            refuse(self, section.needs)  # taken away since the hub was drawn
 
 
 # --- a section's list ------------------------------------------------------------------
@@ -200,7 +282,8 @@ class SettingsListScreen(CrmScreen[None], Generic[R]):
     """One section's records in a table (all of them: settings hold a
     handful), `n` new, `e`/Enter edit, space active/inactive, `delete`;
     after a change the list reloads with the cursor on the same record.
-    Subclasses name the columns, the query and what each action calls."""
+    Subclasses name the columns, the query, what each action calls and
+    the permission that changes them (`permission`)."""
 
     DEFAULT_CSS = """
     SettingsListScreen #settings-table {
@@ -217,16 +300,22 @@ class SettingsListScreen(CrmScreen[None], Generic[R]):
     ]
 
     heading = ""  # message id
+    permission = MANAGE_SETTINGS
+    """What a role needs to change this section."""
+    change_actions: ClassVar[frozenset[str]] = CHANGE_ACTIONS
+    """Which of the changing keys this section has (the others are hidden)."""
 
     def __init__(self, columns: tuple[Column[Any], ...]) -> None:
         super().__init__()
         self.columns = columns
+        self.gates = dict.fromkeys(self.change_actions, self.permission)
+        add_refusal_keys(self, self.gates)
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label(t(self.heading), id="list-heading")
         yield PagedTable(self.columns, id="settings-table")
-        yield ReadOnlyNote()
+        yield ReadOnlyNote(self.permission)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -240,7 +329,7 @@ class SettingsListScreen(CrmScreen[None], Generic[R]):
 
     @property
     def may_change(self) -> bool:
-        return self.is_ready and supervises(self.actor)
+        return self.is_ready and allowed(self, self.permission)
 
     def selected(self) -> R | None:
         record: R | None = self.table.record_at_cursor()
@@ -251,15 +340,22 @@ class SettingsListScreen(CrmScreen[None], Generic[R]):
         raise NotImplementedError
 
     def load_data(self, *, first: bool) -> None:
-        self.query_one(ReadOnlyNote).display = not self.may_change
-        self.refresh_bindings()
+        with_access(self, self._access_known)
         if first:
             self.table.load(lambda _after: ListPage(tuple(self.fetch()), None))
         else:
             self.table.reload()
 
+    def _access_known(self, access: Access) -> None:
+        self.query_one(ReadOnlyNote).display = self.permission not in access.permissions
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return action not in CHANGE_ACTIONS or self.may_change
+        if action in CHANGE_ACTIONS and action not in self.change_actions:
+            return False
+        return gate_allows(self, self.gates, action, parameters)
+
+    def action_refuse(self, permission: str) -> None:
+        refuse(self, permission)
 
     def action_refresh(self) -> None:
         if self.is_ready:
@@ -268,7 +364,7 @@ class SettingsListScreen(CrmScreen[None], Generic[R]):
     @on(PagedTable.Opened)
     def _opened(self, event: PagedTable.Opened) -> None:
         event.stop()
-        if self.may_change:
+        if self.may_change and "edit" in self.change_actions:
             self.action_edit()
 
     def action_new(self) -> None:

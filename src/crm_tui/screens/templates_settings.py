@@ -1,8 +1,9 @@
 """Settings › Task templates ("tareas preconfiguradas"): the tasks
 "Create" offers, by name, with their type as lists show it, priority and
-due offset. A supervisor adds (`n`), edits (`e`, Enter), deactivates and
-reactivates (space) and deletes (`delete`, after confirming) templates;
-the tasks already made from one stay as they are."""
+due offset. A role with manage-settings adds (`n`), edits (`e`, Enter),
+deactivates and reactivates (space) and deletes (`delete`, after
+confirming) templates; the tasks already made from one stay as they are.
+Others read (see `SettingsListScreen`)."""
 
 from __future__ import annotations
 

@@ -3,6 +3,12 @@ interactions newest first (search `/`, filters `f`), and its upcoming
 events on the right. `c` comments on the opportunity; `H` opens all its
 history; `D` on an upcoming event closes it with a report.
 
+The interactions and the events are the opportunity's activities: they
+show only to roles with see-activities-opportunity-tab, and only in the
+stages configured for it (Settings › Activities by stage); otherwise the
+screen says why in their place, and the keys that act on them are hidden.
+Deleting an interaction needs delete-interaction.
+
 The events panel needs room the list's columns want at 80 columns, so
 below `PANEL_MIN_WIDTH` it starts hidden; `E` shows or hides it at any
 width, and that choice holds for every timeline while the app runs.
@@ -19,7 +25,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Footer, Header, Static
 
 from crm_tui import clock
 from crm_tui.i18n import language, register, t
@@ -28,20 +34,27 @@ from crm_tui.screens.comment_dialog import open_comment_box, opportunity_comment
 from crm_tui.screens.navigation import open_contact, open_interaction
 from crm_tui.screens.party import PartyScreen
 from crm_tui.screens.stage_dialog import open_stage_dialog
+from crm_tui.services.activities_tab import activities_stages, shows_activities
 from crm_tui.services.comments import CommentTarget
-from crm_tui.services.contacts import get_contact_by_id, get_opportunity
+from crm_tui.services.contacts import STAGE, get_contact_by_id, get_opportunity
 from crm_tui.services.errors import CrmError
 from crm_tui.services.events import opportunity_upcoming
+from crm_tui.services.permissions import SEE_ACTIVITIES
 from crm_tui.services.records import (
     ContactRecord,
     InteractionFilter,
     InteractionRecord,
     OpportunityRecord,
 )
+from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
 from crm_tui.widgets.interaction_browser import InteractionBrowser
 from crm_tui.widgets.interaction_table import TIMELINE_COLUMNS
 from crm_tui.widgets.party_header import PartyHeader
+from crm_tui.widgets.permission_gate import (
+    Access,
+    known_access,
+)
 from crm_tui.widgets.upcoming_panel import UpcomingPanel
 
 register(
@@ -50,6 +63,10 @@ register(
         "ui.timeline.key.upcoming": ("Upcoming events", "Próximos eventos"),
         "ui.timeline.key.comment": ("Comment", "Comentar"),
         "ui.timeline.key.stage": ("Stage", "Etapa"),
+        "ui.timeline.activities_not_in_stage": (
+            "Activities are not shown in stage {stage}; Settings › Activities by stage",
+            "Las actividades no se muestran en la etapa {stage}; Ajustes › Actividades por etapa",
+        ),
     }
 )
 
@@ -59,15 +76,34 @@ PANEL_MIN_WIDTH = 100
 PANEL_CHOICE = "timeline.upcoming_shown"
 
 
+# Actions on the activities: hidden with them.
+ACTIVITY_ACTIONS = frozenset({"new", "edit", "delete", "all_history", "toggle_upcoming"})
+
+
 @dataclass(frozen=True)
 class TimelineParty:
     opportunity: OpportunityRecord
     contact: ContactRecord
+    activities_stages: frozenset[str] = frozenset()
+    """The stages that show the activities (none: every stage)."""
 
 
 def fetch_opportunity(code: str) -> TimelineParty:
     opportunity = get_opportunity(code)
-    return TimelineParty(opportunity, get_contact_by_id(opportunity.contact_id))
+    return TimelineParty(
+        opportunity, get_contact_by_id(opportunity.contact_id), activities_stages()
+    )
+
+
+def activities_hidden_because(party: TimelineParty, access: Access) -> str | None:
+    """Why the timeline does not show the opportunity's activities to
+    someone with `access`; None when it does."""
+    if SEE_ACTIVITIES not in access.permissions:
+        return access.refusal(SEE_ACTIVITIES)
+    stage = party.opportunity.stage
+    if not shows_activities(stage, party.activities_stages):
+        return t("ui.timeline.activities_not_in_stage", stage=STAGE.label(stage, language()))
+    return None
 
 
 class TimelineScreen(PartyScreen[TimelineParty]):
@@ -80,6 +116,22 @@ class TimelineScreen(PartyScreen[TimelineParty]):
         Binding("S", "change_stage", "ui.timeline.key.stage", id="change_stage"),
     ]
 
+    DEFAULT_CSS = """
+    TimelineScreen #activities-hidden {
+        display: none;
+        height: 1fr;
+        padding: 1 2;
+        color: $text-muted;
+        text-style: italic;
+    }
+    TimelineScreen.-no-activities #activities-hidden {
+        display: block;
+    }
+    TimelineScreen.-no-activities #browser {
+        display: none;
+    }
+    """
+
     kind = "opportunity"
     fetch = staticmethod(fetch_opportunity)
 
@@ -89,6 +141,7 @@ class TimelineScreen(PartyScreen[TimelineParty]):
         yield InteractionBrowser(
             t("ui.party.interactions"), TIMELINE_COLUMNS, state_key="timeline", id="browser"
         )
+        yield Static(id="activities-hidden")
         yield Footer()
 
     @on(events.Mount)
@@ -105,8 +158,39 @@ class TimelineScreen(PartyScreen[TimelineParty]):
 
     # -- the party -----------------------------------------------------------------
 
+    def access_read(self, access: Access) -> None:
+        self._show_or_hide_activities()
+
     def show_party(self, party: TimelineParty) -> None:
         self.query_one(PartyHeader).show_opportunity(party.opportunity, party.contact)
+        self._show_or_hide_activities()
+
+    # -- whether the activities show -----------------------------------------------
+
+    @property
+    def activities_hidden(self) -> bool:
+        return self.has_class("-no-activities")
+
+    def _show_or_hide_activities(self) -> None:
+        """Once both the opportunity and what the user may do are known."""
+        access = known_access(self)
+        if self.party is None or access is None:
+            return
+        reason = activities_hidden_because(self.party, access)
+        was_hidden = self.activities_hidden
+        self.query_one("#activities-hidden", Static).update(safe.plain(reason or ""))
+        self.set_class(reason is not None, "-no-activities")
+        self._place_panel()
+        if reason is not None and self.browser.has_focus_within:
+            self.set_focus(None)  # a hidden list must not answer Enter or j/k
+        elif reason is None and (was_hidden or self.focused is None):
+            self.table.focus()  # shown again (a new stage): back to the list
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ACTIVITY_ACTIONS and self.activities_hidden:
+            return False
+        return super().check_action(action, parameters)
 
     def code_of(self, party: TimelineParty) -> str:
         return party.opportunity.code
@@ -175,6 +259,7 @@ class TimelineScreen(PartyScreen[TimelineParty]):
             return  # a resize before the panel is mounted: `_add_panel` places it
         choice = self.crm.view_state.get(PANEL_CHOICE)
         shown = choice if isinstance(choice, bool) else self.size.width >= PANEL_MIN_WIDTH
+        shown = shown and not self.activities_hidden
         panel = self.panel
         if not shown and panel.has_focus_within:
             self.table.focus()

@@ -1,8 +1,9 @@
 """Settings › Interaction types: every type in the order lists and
 choices show them, each previewed as lists show it (glyph and label in its
-colour). A supervisor adds (`n`), edits (`e`, Enter), deactivates and
-reactivates (space), reorders (`K`/`J`, alt+up/down) and deletes (`delete`)
-types; a type in use is deactivated, not deleted."""
+colour). A role with manage-settings adds (`n`), edits (`e`, Enter),
+deactivates and reactivates (space), reorders (`K`/`J`, alt+up/down) and
+deletes (`delete`) types; a type in use is deactivated, not deleted.
+Others read (see `SettingsListScreen`)."""
 
 from __future__ import annotations
 

@@ -17,23 +17,13 @@ from datetime import date, datetime, time, timedelta
 from peewee import Expression, fn
 
 from crm_tui import clock
-from crm_tui.i18n import register
-from crm_tui.services.errors import PermissionDenied
 from crm_tui.services.events import is_event
+from crm_tui.services.permissions import SEE_OTHERS_CALENDAR, require
 from crm_tui.services.queue import due_range, merge_by_due
 from crm_tui.services.records import InteractionRecord, UserRecord
-from crm_tui.services.users import get_user, supervises
+from crm_tui.services.users import get_user
 from crm_tui.services.vocab import STATUS
 from crm_tui.store.models import Interaction
-
-register(
-    {
-        "error.calendar_not_yours": (
-            "Only supervisors can see another person's calendar",
-            "Solo los supervisores pueden ver el calendario de otra persona",
-        ),
-    }
-)
 
 # More than a busy week of anyone's; what one view shows at most.
 CALENDAR_LIMIT = 500
@@ -76,11 +66,6 @@ def is_overdue_event(record: InteractionRecord, now: datetime) -> bool:
     return record.is_open and event_end(record) < now
 
 
-def may_view(viewer: UserRecord, username: str) -> bool:
-    """Anyone sees their own calendar; supervisors see everyone's."""
-    return viewer.username == username.strip() or supervises(viewer)
-
-
 def calendar_events(
     username: str,
     first_day: date,
@@ -92,9 +77,10 @@ def calendar_events(
 ) -> CalendarPage:
     """The events of `username` (responsible or creator) starting on one of
     the `days` days from `first_day`, soonest first, at most `limit`. With
-    `viewer`, someone else's calendar is refused unless they supervise."""
-    if viewer is not None and not may_view(viewer, username):
-        raise PermissionDenied("error.calendar_not_yours")
+    `viewer`, someone else's calendar is refused (PermissionRefused, on
+    record) unless their role has see-others-calendar."""
+    if viewer is not None and viewer.username != username.strip():
+        require(viewer, SEE_OTHERS_CALENDAR, attempted=f"see the calendar of {username.strip()}")
     now = now or clock.now()
     days = max(1, min(days, MAX_DAYS))
     limit = max(1, min(limit, CALENDAR_LIMIT))

@@ -46,10 +46,11 @@ from crm_tui.services.errors import (
 )
 from crm_tui.services.listing import conditions
 from crm_tui.services.notifications import notify
+from crm_tui.services.permissions import SCHEDULE_CAMPAIGN, requires
 from crm_tui.services.records import InteractionFilter, UserRecord
 from crm_tui.services.text import NAME_LIMIT, check_length, clean_line
 from crm_tui.services.types import TypeIndex
-from crm_tui.services.users import require_supervisor, to_record
+from crm_tui.services.users import to_record
 from crm_tui.services.vocab import OPEN_STATUSES
 from crm_tui.store.bulk import chunks, insert_rows, lookup
 from crm_tui.store.db import writes
@@ -68,10 +69,6 @@ register(
         "error.campaign_no_matching_contacts": (
             "no contact matches the search",
             "ningún cliente coincide con la búsqueda",
-        ),
-        "error.campaign_not_allowed": (
-            "Only supervisors can schedule campaigns",
-            "Solo los supervisores pueden programar campañas",
         ),
         "error.unknown_campaign": ("unknown campaign {value}", "campaña desconocida {value}"),
         "error.campaign_agents_or_pool": (
@@ -559,13 +556,13 @@ def preview_campaign(plan: CampaignPlan) -> CampaignPreview:
     return CampaignPreview(len(checked.contact_ids), len(assignments), _last_start(assignments))
 
 
+@requires(SCHEDULE_CAMPAIGN)
 @writes
 def schedule_campaign(plan: CampaignPlan, *, actor: UserRecord) -> CampaignRecord:
     """Schedule the plan's calls in one transaction and return the campaign.
-    Only a supervisor may. Each agent is told once how many calls they got
+    Only a role with schedule-campaign may. Each agent is told once how many calls they got
     (not when the actor gave them to themselves), the notice pointing at
     their first call."""
-    require_supervisor(actor, "error.campaign_not_allowed")
     now = clock.now()
     checked = _check(plan, now)
     uid = new_uid()

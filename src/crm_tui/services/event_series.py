@@ -18,6 +18,7 @@ from crm_tui.services.interactions import (
     delete_interaction,
     validate,
 )
+from crm_tui.services.permissions import DELETE_INTERACTION, requires
 from crm_tui.services.records import InteractionRecord, UserRecord
 from crm_tui.services.recurrence import MAX_OCCURRENCES, occurrences
 from crm_tui.services.vocab import OPEN_STATUSES
@@ -121,6 +122,9 @@ def rest_of_series(record: InteractionRecord) -> int:
     return int(_rest_query(record, series).count())
 
 
+# Checked before the transaction: a refusal inside it would roll its own
+# record back with it.
+@requires(DELETE_INTERACTION)
 @writes
 def cancel_rest_of_series(
     record: InteractionRecord, *, actor: UserRecord

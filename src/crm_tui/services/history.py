@@ -36,10 +36,15 @@ EMAIL_CAMPAIGN_SENT = "email_campaign_sent"
 COMMENT_ADDED = "comment_added"
 COMMENT_DELETED = "comment_deleted"
 USER_ADDED = "user_added"
+USER_EDITED = "user_edited"  # details: username, changes {field: [old, new]}
+USER_DEACTIVATED = "user_deactivated"  # details: username
+USER_REACTIVATED = "user_reactivated"  # details: username
 IMPORTED = "imported"
 RULE_CREATED = "rule_created"  # details: rule, rule_id, about (what fired it)
 RULE_NOTIFIED = "rule_notified"  # details: rule, rule_id, about, user
 STAGE_CHANGED = "stage_changed"  # details: from, to, sub_from, sub_to
+PERMISSION_REFUSED = "permission_refused"  # details: permission, role, attempted
+PERMISSIONS_CHANGED = "permissions_changed"  # details: role, granted, revoked
 
 
 def encode_details(details: dict[str, object] | None) -> str:

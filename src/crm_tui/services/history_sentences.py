@@ -20,8 +20,9 @@ from crm_tui import ui_text  # noqa: F401 (registers ui.pool, ui.yes and ui.no)
 from crm_tui.formatting import preview, short_datetime, stage_label
 from crm_tui.i18n import register, t
 from crm_tui.services import history
+from crm_tui.services.permissions import PERMISSIONS
 from crm_tui.services.records import HistoryRecord
-from crm_tui.services.vocab import DIRECTION, KIND, OUTCOME, PRIORITY, STATUS
+from crm_tui.services.vocab import DIRECTION, KIND, OUTCOME, PRIORITY, ROLE, STATUS
 
 register(
     {
@@ -154,8 +155,32 @@ register(
             "A rule sent a notification",
             "Una regla envió un aviso",
         ),
+        "ui.history.permission_refused": (
+            "{who} tried to {action}, which the role {role} does not allow",
+            "{who} intentó {action}, algo que el rol {role} no permite",
+        ),
+        "ui.history.permission_refused_plain": (
+            "{who} tried something their role does not allow",
+            "{who} intentó algo que su rol no permite",
+        ),
+        "ui.history.permissions_changed": (
+            "{who} changed what the role {role} may do: {changes}",
+            "{who} cambió lo que puede hacer el rol {role}: {changes}",
+        ),
+        "ui.history.permissions_granted": ("gave it {names}", "le dio {names}"),
+        "ui.history.permissions_revoked": ("took away {names}", "le quitó {names}"),
+        "ui.history.user_edited": (
+            "{who} changed {user}: {changes}",
+            "{who} cambió {user}: {changes}",
+        ),
+        "ui.history.user_edited_plain": ("{who} changed {user}", "{who} cambió {user}"),
+        "ui.history.user_field.display_name": ("the name", "el nombre"),
+        "ui.history.user_field.email": ("the e-mail address", "el correo"),
+        "ui.history.user_deactivated": ("{who} deactivated {user}", "{who} desactivó a {user}"),
+        "ui.history.user_reactivated": ("{who} reactivated {user}", "{who} reactivó a {user}"),
         # The fields an edit names, with the article each takes in Spanish.
         "ui.history.field.type": ("the type", "el tipo"),
+        "ui.history.field.role": ("the role", "el rol"),
         "ui.history.field.contact": ("the contact", "el cliente"),
         "ui.history.field.kind": ("the kind", "la clase"),
         "ui.history.field.priority": ("the priority", "la prioridad"),
@@ -397,6 +422,58 @@ def _user_added(said: _Said) -> str:
     return said.say("ui.history.user_added", user=said.person(said.details.get("username")))
 
 
+def _about_user(key: str) -> Callable[[_Said], str]:
+    """A sentence about the user the event names ("deactivated Luis")."""
+
+    def sentence(said: _Said) -> str:
+        return said.say(key, user=said.person(said.details.get("username")))
+
+    return sentence
+
+
+def _user_edited(said: _Said) -> str:
+    user = said.person(said.details.get("username"))
+    changes = said.details.get("changes")
+    if not isinstance(changes, dict) or not changes:
+        return said.say("ui.history.user_edited_plain", user=user)
+    parts = []
+    for name, pair in changes.items():
+        if name == "role" and isinstance(pair, list | tuple) and len(pair) == 2:
+            old, new = (ROLE.label(str(value), said.lang) for value in pair)
+            field = t("ui.history.field.role", said.lang)
+            parts.append(t("ui.history.from_to", said.lang, field=field, old=old, new=new))
+        else:
+            parts.append(t(f"ui.history.user_field.{name}", said.lang))
+    return said.say("ui.history.user_edited", user=user, changes=_join(parts, said.lang))
+
+
+def _permission_refused(said: _Said) -> str:
+    permission = str(said.details.get("permission") or "")
+    if permission not in PERMISSIONS:
+        return said.say("ui.history.permission_refused_plain")
+    return said.say(
+        "ui.history.permission_refused",
+        action=t(f"permission.action.{permission}", said.lang),
+        role=ROLE.label(str(said.details.get("role") or ""), said.lang),
+    )
+
+
+def _permissions_changed(said: _Said) -> str:
+    parts = []
+    for detail, key in (
+        ("granted", "ui.history.permissions_granted"),
+        ("revoked", "ui.history.permissions_revoked"),
+    ):
+        names = said.details.get(detail)
+        if isinstance(names, list) and names:
+            parts.append(t(key, said.lang, names=", ".join(str(name) for name in names)))
+    return said.say(
+        "ui.history.permissions_changed",
+        role=ROLE.label(str(said.details.get("role") or ""), said.lang),
+        changes=_join(parts, said.lang) or t("ui.history.none", said.lang),
+    )
+
+
 _SENTENCES: dict[str, Callable[[_Said], str | None]] = {
     history.STATUS_CHANGED: _status,
     history.ASSIGNMENT_ADDED: _assignment,
@@ -427,6 +504,11 @@ _SENTENCES: dict[str, Callable[[_Said], str | None]] = {
     ),
     history.IMPORTED: _imported,
     history.USER_ADDED: _user_added,
+    history.USER_EDITED: _user_edited,
+    history.USER_DEACTIVATED: _about_user("ui.history.user_deactivated"),
+    history.USER_REACTIVATED: _about_user("ui.history.user_reactivated"),
+    history.PERMISSION_REFUSED: _permission_refused,
+    history.PERMISSIONS_CHANGED: _permissions_changed,
     history.STAGE_CHANGED: _stage,
     history.RULE_CREATED: _named(
         "ui.history.rule_created", "ui.history.rule_created_plain", "rule"

@@ -20,6 +20,7 @@ from crm_tui.services.errors import (
 )
 from crm_tui.services.listing import get_interaction
 from crm_tui.services.notifications import notify
+from crm_tui.services.permissions import DELETE_INTERACTION, require
 from crm_tui.services.records import InteractionRecord, UserRecord
 from crm_tui.services.text import (
     LINE_LIMIT,
@@ -296,9 +297,14 @@ def _tag_ids(names: tuple[str, ...]) -> list[int]:
     if not names:
         return []
     existing = dict(Tag.select(Tag.name, Tag.id).where(Tag.name.in_(list(names))).tuples())
-    for name in names:
-        if name not in existing:
-            existing[name] = Tag.insert(name=name).execute()
+    missing = sorted(name for name in set(names) if name not in existing)
+    if missing:
+        # Another agent may be creating the same new tag at this moment (on
+        # PostgreSQL both would pass the lookup above): a name that appeared
+        # meanwhile is left as it is, and every id is read back. Sorted, so
+        # two such inserts take their locks in the same order.
+        Tag.insert_many([{"name": name} for name in missing]).on_conflict_ignore().execute()
+        existing.update(Tag.select(Tag.name, Tag.id).where(Tag.name.in_(missing)).tuples())
     return [existing[name] for name in names]
 
 
@@ -562,15 +568,31 @@ def set_tags(ref: str | int, tags: Any, *, actor: UserRecord) -> InteractionReco
     return edit_interaction(ref, {"tags": normalise_tags(tags)}, actor=actor)
 
 
-@writes
 def delete_interaction(ref: str | int, *, actor: UserRecord) -> InteractionRecord:
-    """Delete it and everything hanging from it; history keeps a snapshot."""
+    """Delete it and everything hanging from it; history keeps a snapshot.
+    Only roles with delete-interaction may, whoever wrote it: with the
+    permission any interaction, without it none (an agent cancels or
+    corrects instead, which history keeps). A refusal is on record in the
+    interaction's own history."""
     record = get_interaction(ref)
+    require(
+        actor,
+        DELETE_INTERACTION,
+        attempted=f"delete interaction {record.id}",
+        interaction_id=record.id,
+    )
+    return _delete(record.id, actor)
+
+
+@writes
+def _delete(interaction_id: int, actor: UserRecord) -> InteractionRecord:
+    # Read again inside the transaction: the snapshot is what is deleted.
+    record = get_interaction(interaction_id)
     snapshot = asdict(record)
     snapshot["type"] = record.type.code
     deleted = Interaction.delete().where(Interaction.id == record.id).execute()
     if deleted != 1:
-        raise NotFound("error.unknown_interaction", value=str(ref))
+        raise NotFound("error.unknown_interaction", value=str(record.id))
     history.record(
         history.INTERACTION_DELETED,
         actor_id=actor.id,

@@ -189,6 +189,19 @@ def on_interaction_change(
             _queue_assignment(after, assignee, actor_id)
     if before is None and after.direction == "inbound" and not after.internal:
         _queue_notice(after, actor_id)
+    if before is not None and after.internal and not before.internal:
+        _withdraw_notices(after.id)
+
+
+def _withdraw_notices(interaction_id: int) -> None:
+    """An interaction made internal keeps its note from the customer: its
+    receipt notice, if not sent yet, is taken back. (One being sent this
+    second cannot be; the window is a sending run's few seconds.)"""
+    OutboxMessage.delete().where(
+        (OutboxMessage.interaction == interaction_id)
+        & (OutboxMessage.kind == INBOUND_NOTICE)
+        & OutboxMessage.status.in_((QUEUED, HELD, FAILED))
+    ).execute()
 
 
 def _given_to_someone_else(before: InteractionRecord | None, after: InteractionRecord) -> bool:

@@ -53,10 +53,10 @@ from crm_tui.services.errors import (
 )
 from crm_tui.services.notifications import notify
 from crm_tui.services.outbox import queue_reminder
+from crm_tui.services.permissions import MANAGE_SETTINGS, requires
 from crm_tui.services.records import InteractionRecord, OpportunityRecord, UserRecord
 from crm_tui.services.text import LINE_LIMIT, NAME_LIMIT, check_length, clean_line
 from crm_tui.services.types import TypeIndex
-from crm_tui.services.users import require_supervisor
 from crm_tui.services.vocab import OUTCOME, PRIORITY, STATUS, fold
 from crm_tui.store.db import current, engine_of, writes
 from crm_tui.store.models import Contact, HistoryEvent, Interaction, Opportunity, Rule, User
@@ -86,10 +86,6 @@ register(
         "error.rule.not_json": (
             "the stored rule is not readable: {reason}",
             "la regla guardada no se puede leer: {reason}",
-        ),
-        "error.rule.supervisors_only": (
-            "only a supervisor can change the rules",
-            "solo un supervisor puede cambiar las reglas",
         ),
         "error.rule.builtin": (
             "a shipped rule cannot be deleted; deactivate it instead",
@@ -513,10 +509,6 @@ def get_rule(rule_id: int) -> RuleRecord:
     return rule_record(row)
 
 
-def _may_change(actor: UserRecord) -> None:
-    require_supervisor(actor, "error.rule.supervisors_only")
-
-
 def _check_user(username: str | None, field_id: str, errors: list[FieldError]) -> None:
     if username is None:
         return
@@ -527,6 +519,7 @@ def _check_user(username: str | None, field_id: str, errors: list[FieldError]) -
         errors.append(FieldError(field_id, "error.inactive_user", {"value": username}))
 
 
+@requires(MANAGE_SETTINGS)
 @writes
 def save_rule(
     name: str,
@@ -539,7 +532,6 @@ def save_rule(
 ) -> RuleRecord:
     """Create a rule (or change rule `rule_id`) from JSON-shaped values;
     a ValidationError lists every wrong field at once."""
-    _may_change(actor)
     errors: list[FieldError] = []
     name = clean_line(name)
     if not name:
@@ -574,17 +566,17 @@ def save_rule(
     return get_rule(rule_id)
 
 
+@requires(MANAGE_SETTINGS)
 @writes
 def set_active(rule_id: int, active: bool, *, actor: UserRecord) -> None:
-    _may_change(actor)
     if Rule.update(active=active).where(Rule.id == rule_id).execute() != 1:
         raise NotFound("error.rule.unknown", value=str(rule_id))
 
 
+@requires(MANAGE_SETTINGS)
 @writes
 def delete_rule(rule_id: int, *, actor: UserRecord) -> None:
     """Delete a rule a user made; what it created stays (without its rule)."""
-    _may_change(actor)
     row = Rule.get_or_none(Rule.id == rule_id)
     if row is None:
         raise NotFound("error.rule.unknown", value=str(rule_id))

@@ -1,7 +1,7 @@
 """Preconfigured task templates ("Primera llamada al cliente", ...), and
 the task a template proposes for a contact.
 
-Supervisors change them in settings: name, type, default priority, due
+Roles with manage-settings change them in settings: name, type, default priority, due
 offset, description, active; a template nobody needs can also be deleted
 (the tasks made from it are ordinary interactions and stay)."""
 
@@ -18,13 +18,13 @@ from crm_tui.i18n import register
 from crm_tui.services.dates import parse_offset
 from crm_tui.services.errors import FieldError, FieldName, NotFound, ValidationError
 from crm_tui.services.interactions import InteractionDraft
+from crm_tui.services.permissions import MANAGE_SETTINGS, requires
 from crm_tui.services.records import TypeRecord, UserRecord
 from crm_tui.services.text import NAME_LIMIT, NOTE_LIMIT, check_length, clean_line, clean_text
 from crm_tui.services.types import (
     TypeIndex,
     check_required,
     list_types,
-    require_settings_change,
     type_record,
 )
 from crm_tui.services.vocab import PRIORITY, fold
@@ -221,17 +221,17 @@ def _template_row(template_id: int) -> TaskTemplate:
     return row
 
 
+@requires(MANAGE_SETTINGS)
 @writes
 def create_template(data: TemplateInput, *, actor: UserRecord) -> TemplateRecord:
     """A new active template."""
-    require_settings_change(actor)
     row = TaskTemplate.create(active=True, **validate_template(data, None, clock.now()))
     return get_template(row.id)
 
 
+@requires(MANAGE_SETTINGS)
 @writes
 def update_template(template_id: int, data: TemplateInput, *, actor: UserRecord) -> TemplateRecord:
-    require_settings_change(actor)
     row = _template_row(template_id)
     for name, value in validate_template(data, row, clock.now()).items():
         setattr(row, name, value)
@@ -239,11 +239,11 @@ def update_template(template_id: int, data: TemplateInput, *, actor: UserRecord)
     return get_template(row.id)
 
 
+@requires(MANAGE_SETTINGS)
 @writes
 def set_template_active(template_id: int, active: bool, *, actor: UserRecord) -> TemplateRecord:
     """An inactive template is not offered by "Create"; it can only be
     reactivated while its type is active."""
-    require_settings_change(actor)
     row = _template_row(template_id)
     kind = row.type
     if active and not kind.active:
@@ -253,8 +253,8 @@ def set_template_active(template_id: int, active: bool, *, actor: UserRecord) ->
     return get_template(row.id)
 
 
+@requires(MANAGE_SETTINGS)
 @writes
 def delete_template(template_id: int, *, actor: UserRecord) -> None:
     """The tasks made from the template are not linked to it and stay."""
-    require_settings_change(actor)
     _template_row(template_id).delete_instance()

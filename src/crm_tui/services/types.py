@@ -2,7 +2,7 @@
 meeting, visit, message, task, note). Input matches the code or either
 label, in any case, with or without accents.
 
-Supervisors change them in settings: code, labels, channel, colour, glyph,
+Roles with manage-settings change them in settings: code, labels, channel, colour, glyph,
 order, active. A type in use keeps its code and is deactivated rather than
 deleted, so old interactions keep showing it."""
 
@@ -22,9 +22,9 @@ from crm_tui.services.errors import (
     NotFound,
     ValidationError,
 )
+from crm_tui.services.permissions import MANAGE_SETTINGS, requires
 from crm_tui.services.records import TypeRecord, UserRecord
 from crm_tui.services.text import check_length, clean_line
-from crm_tui.services.users import require_supervisor
 from crm_tui.services.vocab import CHANNEL, fold
 from crm_tui.store.db import writes
 from crm_tui.store.models import Interaction, InteractionType, TaskTemplate
@@ -80,7 +80,7 @@ class TypeIndex:
         return next(t for t in self.types if t.id == type_id)
 
 
-# --- settings: changing the types (supervisors only) ---------------------------------
+# --- settings: changing the types (manage-settings) ----------------------------------
 
 register(
     {
@@ -90,10 +90,6 @@ register(
         "field.type_channel": ("channel", "canal"),
         "field.type_colour": ("colour", "color"),
         "field.type_glyph": ("glyph", "símbolo"),
-        "error.settings_supervisors_only": (
-            "Only supervisors can change types, templates and rules",
-            "Solo los supervisores pueden cambiar tipos, plantillas y reglas",
-        ),
         "error.unknown_type_id": (
             "the interaction type no longer exists",
             "el tipo de interacción ya no existe",
@@ -146,10 +142,6 @@ class TypeInput:
     channel: str
     colour: str
     glyph: str = ""
-
-
-def require_settings_change(actor: UserRecord) -> None:
-    require_supervisor(actor, "error.settings_supervisors_only")
 
 
 def _type_row(type_id: int) -> InteractionType:
@@ -263,19 +255,19 @@ def validate_type(data: TypeInput, current: InteractionType | None) -> dict[str,
     }
 
 
+@requires(MANAGE_SETTINGS)
 @writes
 def create_type(data: TypeInput, *, actor: UserRecord) -> TypeRecord:
     """A new active type, last in the order."""
-    require_settings_change(actor)
     columns = validate_type(data, None)
     last = InteractionType.select(fn.MAX(InteractionType.position)).scalar()
     row = InteractionType.create(position=(last or 0) + 1, active=True, **columns)
     return type_record(row)
 
 
+@requires(MANAGE_SETTINGS)
 @writes
 def update_type(type_id: int, data: TypeInput, *, actor: UserRecord) -> TypeRecord:
-    require_settings_change(actor)
     row = _type_row(type_id)
     for name, value in validate_type(data, row).items():
         setattr(row, name, value)
@@ -283,12 +275,12 @@ def update_type(type_id: int, data: TypeInput, *, actor: UserRecord) -> TypeReco
     return type_record(row)
 
 
+@requires(MANAGE_SETTINGS)
 @writes
 def set_type_active(type_id: int, active: bool, *, actor: UserRecord) -> TypeRecord:
     """Deactivated, a type stays on the interactions that have it but is
     no longer offered for new ones. A type that active task templates
     propose cannot be deactivated: they would propose it still."""
-    require_settings_change(actor)
     row = _type_row(type_id)
     if not active:
         _refuse_with_templates(row, active_only=True)
@@ -297,10 +289,10 @@ def set_type_active(type_id: int, active: bool, *, actor: UserRecord) -> TypeRec
     return type_record(row)
 
 
+@requires(MANAGE_SETTINGS)
 @writes
 def delete_type(type_id: int, *, actor: UserRecord) -> None:
     """Only a type nothing uses can go; one in use is deactivated instead."""
-    require_settings_change(actor)
     row = _type_row(type_id)
     count = Interaction.select().where(Interaction.type == row.id).count()
     if count:
@@ -324,12 +316,12 @@ def _refuse_with_templates(row: InteractionType, *, active_only: bool) -> None:
 NAMED_TEMPLATES = 3  # a message names a few, not a hundred
 
 
+@requires(MANAGE_SETTINGS)
 @writes
 def move_type(type_id: int, step: int, *, actor: UserRecord) -> list[TypeRecord]:
     """Move a type `step` places (-1 up, +1 down) in the order lists and
     choices show; returns every type in the new order. At either end it
     stays where it is."""
-    require_settings_change(actor)
     rows = list(InteractionType.select().order_by(InteractionType.position, InteractionType.id))
     index = next((i for i, row in enumerate(rows) if row.id == type_id), None)
     if index is None:

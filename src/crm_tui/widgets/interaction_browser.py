@@ -29,6 +29,7 @@ from textual.widgets import Label
 
 from crm_tui import clock
 from crm_tui.i18n import register, t
+from crm_tui.services.permissions import EXPORT
 from crm_tui.services.records import InteractionFilter
 from crm_tui.ui_text import localise_bindings
 from crm_tui.widgets import safe
@@ -45,6 +46,7 @@ from crm_tui.widgets.interaction_table import (
     InteractionTable,
     filtered_source,
 )
+from crm_tui.widgets.permission_gate import add_refusal_keys, gate_allows, refuse, with_access
 from crm_tui.widgets.search_box import SearchBox
 
 register(
@@ -81,6 +83,9 @@ COUNTS_DEBOUNCE_SECONDS = 0.15
 OVERLAY_BELOW_WIDTH = 100
 
 NO_FILTER = InteractionFilter()
+
+# `x` only for roles with the export permission (see permission_gate).
+GATES = {"export": EXPORT}
 
 
 @dataclass(frozen=True)
@@ -126,8 +131,9 @@ def status_text(state: InteractionTable.StateChanged, search: str, filters: int 
 
 class InteractionBrowser(Widget):
     """Heading with the count shown, a search box (`/`), the filter sidebar
-    (`f`) and the table; `x` exports what the table shows. The table's
-    `Opened` message bubbles up to the screen."""
+    (`f`) and the table; `x` exports what the table shows (roles with the
+    export permission). The table's `Opened` message bubbles up to the
+    screen."""
 
     DEFAULT_CSS = """
     InteractionBrowser {
@@ -175,6 +181,7 @@ class InteractionBrowser(Widget):
     ) -> None:
         super().__init__(id=id, classes=classes)
         localise_bindings(self)
+        add_refusal_keys(self, GATES)
         self.heading = heading
         self.columns = tuple(columns)
         self.state_key = state_key
@@ -235,6 +242,7 @@ class InteractionBrowser(Widget):
         """The same list again (after something changed), and new counts."""
         self.table.reload()
         self._count_soon()
+        with_access(self)  # a change may have been to what the user may do
 
     # -- view state ------------------------------------------------------------
 
@@ -258,6 +266,7 @@ class InteractionBrowser(Widget):
         if wanted is not None:
             self.table.load(filtered_source(wanted))
             self._count_soon()
+            with_access(self)
 
     def _saved_state(self) -> BrowserViewState:
         if self.state_key is None:
@@ -334,6 +343,12 @@ class InteractionBrowser(Widget):
             self.table.focus()
 
     # -- actions ---------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return gate_allows(self, GATES, action, parameters)
+
+    def action_refuse(self, permission: str) -> None:
+        refuse(self, permission)
 
     def action_focus_search(self) -> None:
         self.search_input.focus()
