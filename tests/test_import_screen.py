@@ -8,6 +8,7 @@ problems, at 80x24 and 120x40, one in Spanish."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -206,7 +207,21 @@ async def test_escape_stops_a_running_import_and_nothing_is_written(
         before = interaction_count()
         screen = await check(pilot, "many.csv")
         assert screen.checked is not None and screen.checked.report.created == 20_000
-        await pilot.press("enter", "escape")
+        # The importer waits, once it begins writing, until Escape is in:
+        # 20,000 rows may otherwise be written before the key arrives.
+        escaped = threading.Event()
+        report_progress = screen._progressed
+
+        def held(stage: str, rows: int) -> None:
+            report_progress(stage, rows)
+            if stage == "writing":
+                escaped.wait(10)
+
+        screen._progressed = held  # type: ignore[method-assign]
+        await pilot.press("enter")
+        assert screen.running
+        await pilot.press("escape")
+        escaped.set()
         said = screen.query_one("#import-message", Label)
         await until(pilot, lambda: not screen.running)
         assert shown(said) == "import cancelled; nothing was written"
