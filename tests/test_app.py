@@ -42,8 +42,6 @@ from .app_helpers import (
 )
 from .conftest import World
 
-SQLITE_ONLY = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
-
 
 @pytest.fixture
 def now(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -112,7 +110,6 @@ async def test_rows_appear_newest_first_with_their_columns(
         assert shown(app.screen.query_one("#list-status", Label)) == "3 shown"
 
 
-@SQLITE_ONLY
 async def test_the_spanish_list_is_in_spanish(world: World, db: store_db.Target, now: None) -> None:
     log("Llamada", NOW - timedelta(days=2), user=None, status="in_progress", kind="task")
     store_db.close()
@@ -129,7 +126,6 @@ async def test_the_spanish_list_is_in_spanish(world: World, db: store_db.Target,
         assert shown(app.screen.query_one("#list-heading", Label)) == "Todas las interacciones"
 
 
-@SQLITE_ONLY
 async def test_paging_loads_the_next_page_as_the_cursor_nears_the_end(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -162,7 +158,6 @@ async def test_paging_loads_the_next_page_as_the_cursor_nears_the_end(
         assert table.cursor_row == 2
 
 
-@SQLITE_ONLY
 async def test_search_filters_and_escape_clears_it(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -202,7 +197,6 @@ async def test_search_filters_and_escape_clears_it(
         assert app.focused is table and table.row_count == 3
 
 
-@SQLITE_ONLY
 async def test_refresh_shows_new_rows_and_keeps_the_cursor(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -227,7 +221,6 @@ async def test_refresh_shows_new_rows_and_keeps_the_cursor(
 # --- detail, help, quitting ---------------------------------------------------------
 
 
-@SQLITE_ONLY
 async def test_enter_opens_the_detail_with_every_field(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -272,7 +265,6 @@ async def test_enter_opens_the_detail_with_every_field(
         assert isinstance(app.screen, InteractionsScreen)
 
 
-@SQLITE_ONLY
 async def test_the_command_palette_offers_the_screen_actions(
     world: World, db: store_db.Target
 ) -> None:
@@ -285,7 +277,6 @@ async def test_the_command_palette_offers_the_screen_actions(
         assert "Commands" not in titles
 
 
-@SQLITE_ONLY
 async def test_q_quits(world: World, db: store_db.Target) -> None:
     store_db.close()
     app = make_app(db)
@@ -296,7 +287,6 @@ async def test_q_quits(world: World, db: store_db.Target) -> None:
     assert app.return_code == 0
 
 
-@SQLITE_ONLY
 async def test_ctrl_c_quits_even_from_the_search_box(world: World, db: store_db.Target) -> None:
     store_db.close()
     app = make_app(db)
@@ -310,7 +300,6 @@ async def test_ctrl_c_quits_even_from_the_search_box(world: World, db: store_db.
 # --- screen pops and start-up -----------------------------------------------------------
 
 
-@SQLITE_ONLY
 async def test_interaction_pop_opens_its_detail(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -327,7 +316,6 @@ async def test_interaction_pop_opens_its_detail(
         assert table_of(app).row_count == 1
 
 
-@SQLITE_ONLY
 async def test_an_unknown_code_says_so_and_opens_the_list_to_look_in(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -341,7 +329,6 @@ async def test_an_unknown_code_says_so_and_opens_the_list_to_look_in(
         assert app.screen.query_one(PagedTable).row_count == 2
 
 
-@SQLITE_ONLY
 async def test_an_unknown_user_cannot_start_and_exits_non_zero(
     world: World, db: store_db.Target
 ) -> None:
@@ -375,7 +362,6 @@ async def test_an_unreadable_database_cannot_start(tmp_path: Path) -> None:
 # --- failures in workers -------------------------------------------------------------------
 
 
-@SQLITE_ONLY
 @pytest.mark.parametrize(
     ("error", "message"),
     [
@@ -415,7 +401,6 @@ HOSTILE_CONTACT = "[b]Cliente[/b] [/] \x1b[31mrojo"
 HOSTILE_TAG = "[red]tag"
 
 
-@SQLITE_ONLY
 async def test_hostile_text_shows_as_typed_and_does_nothing(
     world: World, db: store_db.Target, now: None
 ) -> None:

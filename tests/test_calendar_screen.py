@@ -31,8 +31,6 @@ from crm_tui.widgets.event_agenda import EventAgenda
 from .app_helpers import NOW, NOW_ENV, install_defaults_without_rules, log, make_app, settle, shown
 from .conftest import World
 
-SQLITE_ONLY = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
-
 
 def event(subject: str, start: datetime, **fields: Any) -> InteractionRecord:
     """A scheduled event starting at `start` (luis's unless `user` says)."""
@@ -125,7 +123,6 @@ async def press(pilot: Pilot[Any], *keys: str) -> None:
         await settle(pilot)
 
 
-@SQLITE_ONLY
 async def test_keys_move_by_day_and_by_week(world: World, db: store_db.Target, now: None) -> None:
     add_week()
     store_db.close()
@@ -170,7 +167,6 @@ async def test_keys_move_by_day_and_by_week(world: World, db: store_db.Target, n
         assert heading(app).endswith("week 48, Nov 23 – 29, 2026")
 
 
-@SQLITE_ONLY
 async def test_g_goes_to_a_typed_date_and_says_when_it_is_not_one(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -198,7 +194,6 @@ async def test_g_goes_to_a_typed_date_and_says_when_it_is_not_one(
         assert heading(app) == "Calendario · Luis Gómez · semana 48, 23–29 nov 2026"
 
 
-@SQLITE_ONLY
 async def test_an_agent_cannot_switch_calendars(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -215,7 +210,6 @@ async def test_an_agent_cannot_switch_calendars(
         )
 
 
-@SQLITE_ONLY
 async def test_a_supervisor_shows_an_agents_calendar(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -242,7 +236,6 @@ async def test_a_supervisor_shows_an_agents_calendar(
         assert any("Formación interna" in line for line in lines)  # luis made it for her
 
 
-@SQLITE_ONLY
 async def test_enter_opens_the_event_and_d_closes_it(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -281,7 +274,6 @@ async def test_enter_opens_the_event_and_d_closes_it(
     assert [comment.body for comment in list_comments(item.id)] == ["Fue bien"]
 
 
-@SQLITE_ONLY
 async def test_a_wide_week_is_seven_columns_with_one_cursor(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -311,7 +303,6 @@ async def test_a_wide_week_is_seven_columns_with_one_cursor(
         assert isinstance(app.screen, InteractionDetailScreen)
 
 
-@SQLITE_ONLY
 async def test_v_in_upcoming_events_opens_the_calendar(
     world: World, db: store_db.Target, now: None
 ) -> None:

@@ -25,7 +25,6 @@ from .conftest import World
 from .test_mailer import Smtp, smtp_server  # noqa: F401 (the fixture)
 
 NOW = datetime(2026, 11, 23, 10, 0)
-SQLITE_ONLY = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 
 
 @pytest.fixture(autouse=True)
@@ -71,7 +70,6 @@ def test_chores_remind_an_overdue_event_once_and_send_nothing_without_a_server(
     assert len([n for n in list_notifications(world.agent.id) if n.kind == "reminder"]) == 1
 
 
-@SQLITE_ONLY
 async def test_the_running_app_sends_the_outbox_to_the_configured_server(
     world: World, db: store_db.Target, smtp: Smtp, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -356,7 +356,6 @@ BAD_LOGS = [
 ]
 
 
-@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 @pytest.mark.parametrize(("options", "message"), BAD_LOGS)
 def test_bad_input_to_log_is_one_line_and_writes_nothing(
     crm: Crm, db: store_db.Target, world: World, options: list[str], message: str
@@ -377,7 +376,6 @@ def test_bad_input_to_log_is_one_line_and_writes_nothing(
     assert listed(crm, db) == []
 
 
-@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 @pytest.mark.parametrize(
     ("filters", "message"),
     [

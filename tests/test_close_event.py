@@ -36,7 +36,6 @@ from crm_tui.widgets.upcoming_panel import UpcomingPanel
 from .app_helpers import NOW, NOW_ENV, build_floor, log, make_app, settle, shown
 from .conftest import World
 
-SQLITE_ONLY = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 REPORT = "Confirmado el pedido.\nEnvío el lunes."
 
 
@@ -161,7 +160,6 @@ async def type_text(pilot: Pilot[Any], text: str) -> None:
     await pilot.press(*["enter" if ch == "\n" else ch for ch in text])
 
 
-@SQLITE_ONLY
 async def test_d_on_an_event_closes_it_with_what_was_typed(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -198,7 +196,6 @@ async def test_d_on_an_event_closes_it_with_what_was_typed(
     )
 
 
-@SQLITE_ONLY
 async def test_a_refusal_is_said_in_the_dialog_and_keeps_the_text(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -239,7 +236,6 @@ async def test_a_refusal_is_said_in_the_dialog_and_keeps_the_text(
     assert list_comments(item.id) == []
 
 
-@SQLITE_ONLY
 async def test_escape_on_an_empty_dialog_leaves_at_once(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -257,7 +253,6 @@ async def test_escape_on_an_empty_dialog_leaves_at_once(
         assert isinstance(app.screen, EventsScreen)
 
 
-@SQLITE_ONLY
 async def test_d_in_the_timeline_panel_closes_the_event(
     world: World, db: store_db.Target, now: None
 ) -> None:

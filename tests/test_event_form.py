@@ -30,8 +30,6 @@ from crm_tui.store import db as store_db
 from .app_helpers import NOW, NOW_ENV, build_floor, make_app, settle, shown
 from .conftest import World
 
-SQLITE_ONLY = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
-
 
 @pytest.fixture
 def now(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -88,7 +86,6 @@ def saved_events() -> list[InteractionRecord]:
     return sorted(list_interactions(filtered, limit=500).items, key=lambda r: r.starts_at or NOW)
 
 
-@SQLITE_ONLY
 async def test_an_event_from_a_timeline_is_scheduled_for_its_opportunity(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -130,7 +127,6 @@ async def test_an_event_from_a_timeline_is_scheduled_for_its_opportunity(
         assert [item.id for g in upcoming_events(who, now=NOW) for item in g.items] == [saved.id]
 
 
-@SQLITE_ONLY
 async def test_from_a_contact_with_two_opportunities_one_is_picked(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -164,7 +160,6 @@ async def test_from_a_contact_with_two_opportunities_one_is_picked(
     assert saved.ends_at == NOW + timedelta(hours=1, minutes=30)
 
 
-@SQLITE_ONLY
 async def test_an_end_before_the_start_is_refused_and_kept(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -189,7 +184,6 @@ async def test_an_end_before_the_start_is_refused_and_kept(
     assert saved_events() == []
 
 
-@SQLITE_ONLY
 async def test_a_repeating_event_is_previewed_then_written_per_occurrence(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -236,7 +230,6 @@ async def test_a_repeating_event_is_previewed_then_written_per_occurrence(
     }
 
 
-@SQLITE_ONLY
 async def test_deleting_an_occurrence_can_end_the_series_there(
     world: World, db: store_db.Target, now: None
 ) -> None:

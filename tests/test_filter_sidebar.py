@@ -32,7 +32,6 @@ from crm_tui.widgets.interaction_browser import BrowserViewState, InteractionBro
 from .app_helpers import NOW, NOW_ENV, build_floor, column_texts, log, make_app, settle, shown
 from .conftest import World
 
-SQLITE_ONLY = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
 
@@ -171,7 +170,6 @@ async def test_ticking_a_type_shows_only_those_rows_with_the_databases_counts(
         assert set(ids_shown(app)) == {*calls, made["Correo de ayer"]}
 
 
-@SQLITE_ONLY
 async def test_sections_combine_type_status_and_a_date_preset(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -206,7 +204,6 @@ async def test_sections_combine_type_status_and_a_date_preset(
         assert status_line(app) == "1 shown · 5 filters"
 
 
-@SQLITE_ONLY
 async def test_tags_and_free_text(world: World, db: store_db.Target, now: None) -> None:
     made = floor(world)
     store_db.close()
@@ -227,7 +224,6 @@ async def test_tags_and_free_text(world: World, db: store_db.Target, now: None) 
         assert status_line(app) == "1 shown · 1 filter"
 
 
-@SQLITE_ONLY
 async def test_a_custom_range_applies_on_enter_and_a_wrong_date_keeps_its_text(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -268,7 +264,6 @@ async def test_a_custom_range_applies_on_enter_and_a_wrong_date_keeps_its_text(
         assert ids_shown(app) == [made["Correo de ayer"], made["Llamada entrante"]]
 
 
-@SQLITE_ONLY
 async def test_clear_all_by_key_and_by_button(world: World, db: store_db.Target, now: None) -> None:
     made = floor(world)
     store_db.close()
@@ -294,7 +289,6 @@ async def test_clear_all_by_key_and_by_button(world: World, db: store_db.Target,
         assert sidebar_of(app).state == FilterState()
 
 
-@SQLITE_ONLY
 async def test_responsible_user_and_the_shared_pool(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -310,7 +304,6 @@ async def test_responsible_user_and_the_shared_pool(
         assert ids_shown(app) == [made["Llamada pendiente"]]
 
 
-@SQLITE_ONLY
 async def test_a_user_and_the_pool_are_alternatives(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -327,7 +320,6 @@ async def test_a_user_and_the_pool_are_alternatives(
 # --- counts, focus and keys -------------------------------------------------------------
 
 
-@SQLITE_ONLY
 async def test_fast_toggling_costs_one_count_and_keeps_focus_and_highlight(
     world: World, db: store_db.Target, now: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -358,7 +350,6 @@ async def test_fast_toggling_costs_one_count_and_keeps_focus_and_highlight(
         assert types.selected == ["call", "email", "meeting"]
 
 
-@SQLITE_ONLY
 async def test_tab_goes_into_and_out_of_the_sidebar_and_escape_back_to_the_list(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -404,7 +395,6 @@ class Elsewhere(Screen[None]):
     """Another main screen to switch to and back from."""
 
 
-@SQLITE_ONLY
 async def test_filters_come_back_when_the_screen_does(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -454,7 +444,6 @@ HOSTILE_NAME = "[b]Jefa[/] \x1b[31m"
 HOSTILE_TAG = "[@click=app.quit]x[/]"
 
 
-@SQLITE_ONLY
 async def test_hostile_user_names_and_tags_show_as_typed(
     world: World, db: store_db.Target, now: None
 ) -> None:

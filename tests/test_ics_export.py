@@ -17,7 +17,6 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar, Event
@@ -34,7 +33,6 @@ from crm_tui.store.models import User
 from .conftest import World
 from .test_ics_format import START, event
 
-SQLITE_ONLY = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 PAST = datetime(2020, 5, 6, 9, 30)
 CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 
@@ -96,7 +94,6 @@ def assert_event_is(
     assert "RRULE" not in vevent
 
 
-@SQLITE_ONLY
 def test_every_event_reads_back_as_the_database_holds_it(world: World, tmp_path: Path) -> None:
     [meeting] = create_event(event())
     [call] = create_event(event(type="call", user="marta", created_by="marta", ends_at=None))
@@ -136,7 +133,6 @@ def test_every_event_reads_back_as_the_database_holds_it(world: World, tmp_path:
     assert str(events[meeting.uid]["ATTENDEE"]) == "mailto:luis@example.com"  # inactive now
 
 
-@SQLITE_ONLY
 def test_a_file_without_events_is_still_a_calendar(world: World, tmp_path: Path) -> None:
     create_interaction(event(type="call", starts_at=None, ends_at=None, occurred_at=PAST))
     for name, records in (("none.ics", []), ("logged.ics", list(iter_interactions()))):
@@ -153,7 +149,6 @@ def test_a_file_without_events_is_still_a_calendar(world: World, tmp_path: Path)
         assert list(calendar.walk("VEVENT")) == []
 
 
-@SQLITE_ONLY
 def test_series_stay_related_across_the_listing_pages(world: World, tmp_path: Path) -> None:
     """Three series of 200 days each, listed 500 to a page: the file has
     every occurrence with its own series, wherever a page ends."""
@@ -200,7 +195,6 @@ hostile_settings = settings(
 )
 
 
-@SQLITE_ONLY
 @hostile_settings
 @given(subject=any_text, note=any_text, location=any_text, tag=any_text)
 def test_any_text_reads_back_without_its_control_characters(
@@ -239,7 +233,6 @@ def first_event() -> InteractionRecord:
     return create_event(event())[0]
 
 
-@SQLITE_ONLY
 def test_memory_does_not_grow_with_the_number_of_events(world: World, tmp_path: Path) -> None:
     [stored] = create_event(event(note="Una nota de tamaño normal. " * 20))
 

@@ -20,7 +20,6 @@ from crm_tui.services.users import list_users
 
 from .conftest import World
 
-SQLITE_ONLY = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 START = datetime(2030, 3, 4, 10, 0)
 HOSTILE_SUBJECT = "Revisión, trimestral; precio: 1.200 €\\ [b]no[/b]"
 HOSTILE_NOTE = "Línea uno, con coma;\nlínea dos: «ñandú»\r\nfin\\n literal"
@@ -50,7 +49,6 @@ def read_back(record: InteractionRecord) -> Event:
     return Event.from_ical(vevent_of(record, users=people).to_ical())
 
 
-@SQLITE_ONLY
 def test_an_event_reads_back_as_it_was_typed(world: World) -> None:
     [record] = create_event(event())
     vevent = read_back(record)
@@ -73,7 +71,6 @@ def test_an_event_reads_back_as_it_was_typed(world: World) -> None:
     assert "RELATED-TO" not in vevent and "RRULE" not in vevent
 
 
-@SQLITE_ONLY
 def test_status_duration_and_people_without_addresses(world: World) -> None:
     # marta has no address: no attendee; no end: the default half hour.
     [pool] = create_event(event(user=None, pool=True, ends_at=None, subject="", note=""))
@@ -93,7 +90,6 @@ def test_status_duration_and_people_without_addresses(world: World) -> None:
     assert "ORGANIZER" not in gone and "ATTENDEE" not in gone
 
 
-@SQLITE_ONLY
 def test_occurrences_are_events_related_to_their_series(world: World) -> None:
     series = create_event(event(recurrence="cada lunes, 3 veces"))
     events = [read_back(record) for record in series]
@@ -116,7 +112,6 @@ def test_the_head_and_the_end_make_a_calendar() -> None:
 LONG_MIXED = "añ€😀" * 1_250  # 5,000 characters of 2, 3 and 4 bytes
 
 
-@SQLITE_ONLY
 @pytest.mark.parametrize(
     ("subject", "expected"),
     [

@@ -247,7 +247,6 @@ async def test_another_agents_call_shows_on_the_open_list_within_two_seconds(
             await within_seconds(pilot, LIVE, partial(first_subject_is, app, subject))
 
 
-@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 async def test_a_list_scrolled_past_its_first_page_keeps_its_place(
     db: store_db.Target, world: World
 ) -> None:

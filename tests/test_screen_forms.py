@@ -42,8 +42,6 @@ from crm_tui.store import db as store_db
 from .app_helpers import NOW, NOW_ENV, build_floor, log, make_app, shown
 from .conftest import World
 
-SQLITE_ONLY = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
-
 SIZE = (100, 40)
 
 
@@ -157,7 +155,6 @@ def now(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- creating ---------------------------------------------------------------------------------
 
 
-@SQLITE_ONLY
 async def test_a_new_interaction_is_saved_with_what_was_typed(world: World, now: None) -> None:
     app = new_form(world.agent)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -197,7 +194,6 @@ async def test_a_new_interaction_is_saved_with_what_was_typed(world: World, now:
     assert (stored.kind, stored.status) == ("logged", "done")
 
 
-@SQLITE_ONLY
 async def test_ctrl_s_and_the_button_save_too(world: World, now: None) -> None:
     for save in ("ctrl+s", "button"):
         app = new_form(world.agent)
@@ -213,7 +209,6 @@ async def test_ctrl_s_and_the_button_save_too(world: World, now: None) -> None:
         assert get_interaction(app.results[0].id).subject == f"Guardado con {save}"
 
 
-@SQLITE_ONLY
 async def test_a_future_date_makes_a_pending_item_in_the_pool(world: World, now: None) -> None:
     app = new_form(world.agent, opportunity=None)
     async with app.run_test(size=SIZE) as pilot:
@@ -230,7 +225,6 @@ async def test_a_future_date_makes_a_pending_item_in_the_pool(world: World, now:
     assert stored.opportunity_code is None
 
 
-@SQLITE_ONLY
 async def test_the_date_hint_follows_the_typing(world: World, now: None) -> None:
     app = new_form(world.agent)
     async with app.run_test(size=SIZE) as pilot:
@@ -248,7 +242,6 @@ async def test_the_date_hint_follows_the_typing(world: World, now: None) -> None
 # --- what is wrong, next to where it is wrong -------------------------------------------------
 
 
-@SQLITE_ONLY
 async def test_a_bad_date_is_named_under_its_field_and_the_text_stays(
     world: World, now: None
 ) -> None:
@@ -271,7 +264,6 @@ async def test_a_bad_date_is_named_under_its_field_and_the_text_stays(
     assert interactions_of("C-001") == []
 
 
-@SQLITE_ONLY
 async def test_an_end_before_the_start_is_named_under_the_end(world: World, now: None) -> None:
     app = new_form(world.agent)
     async with app.run_test(size=SIZE) as pilot:
@@ -289,7 +281,6 @@ async def test_an_end_before_the_start_is_named_under_the_end(world: World, now:
     assert interactions_of("C-001") == []
 
 
-@SQLITE_ONLY
 async def test_an_empty_type_is_required(world: World, now: None) -> None:
     app = new_form(world.agent)
     async with app.run_test(size=SIZE) as pilot:
@@ -303,7 +294,6 @@ async def test_an_empty_type_is_required(world: World, now: None) -> None:
     assert interactions_of("C-001") == []
 
 
-@SQLITE_ONLY
 async def test_every_wrong_field_is_named_at_once_and_limits_are_messages(
     world: World, now: None
 ) -> None:
@@ -327,7 +317,6 @@ async def test_every_wrong_field_is_named_at_once_and_limits_are_messages(
     assert interactions_of("C-001") == []
 
 
-@SQLITE_ONLY
 async def test_a_busy_database_is_said_in_the_form_and_nothing_is_lost(
     world: World, now: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -350,7 +339,6 @@ async def test_a_busy_database_is_said_in_the_form_and_nothing_is_lost(
         assert app.screen is form
 
 
-@SQLITE_ONLY
 async def test_the_form_speaks_spanish(world: World, now: None) -> None:
     i18n.set_language("es")
     app = new_form(world.agent)
@@ -370,7 +358,6 @@ async def test_the_form_speaks_spanish(world: World, now: None) -> None:
 # --- editing ----------------------------------------------------------------------------------
 
 
-@SQLITE_ONLY
 async def test_editing_sends_only_what_changed_and_bumps_the_version(
     world: World, now: None
 ) -> None:
@@ -400,7 +387,6 @@ async def test_editing_sends_only_what_changed_and_bumps_the_version(
     ]
 
 
-@SQLITE_ONLY
 async def test_an_edit_can_give_the_interaction_to_the_pool(world: World, now: None) -> None:
     record = log("Para la bolsa", NOW - timedelta(hours=1), status="pending")
     app = edit_form(world.agent, record)
@@ -417,7 +403,6 @@ async def test_an_edit_can_give_the_interaction_to_the_pool(world: World, now: N
     assert history.ASSIGNMENT_REMOVED in actions
 
 
-@SQLITE_ONLY
 async def test_an_unknown_contact_is_said_instead_of_the_fields(world: World, now: None) -> None:
     app = hosting(
         lambda: InteractionFormScreen.for_new(world.agent, contact="C-999", opportunity=None),
@@ -434,7 +419,6 @@ async def test_an_unknown_contact_is_said_instead_of_the_fields(world: World, no
     assert app.results == [None]
 
 
-@SQLITE_ONLY
 async def test_saving_an_unchanged_edit_writes_nothing(world: World, now: None) -> None:
     record = log("Sin cambios", NOW - timedelta(hours=1))
     app = edit_form(world.agent, record)
@@ -447,7 +431,6 @@ async def test_saving_an_unchanged_edit_writes_nothing(world: World, now: None) 
     assert app.writes == 0
 
 
-@SQLITE_ONLY
 async def test_someone_elses_edit_is_a_conflict_shown_in_the_form(world: World, now: None) -> None:
     record = log("Original", NOW - timedelta(hours=1))
     app = edit_form(world.agent, record)
@@ -465,7 +448,6 @@ async def test_someone_elses_edit_is_a_conflict_shown_in_the_form(world: World, 
     assert get_interaction(record.id).subject == "Su versión"
 
 
-@SQLITE_ONLY
 async def test_escape_asks_before_throwing_changes_away(world: World, now: None) -> None:
     record = log("Original", NOW - timedelta(hours=1))
     app = edit_form(world.agent, record)
@@ -490,7 +472,6 @@ async def test_escape_asks_before_throwing_changes_away(world: World, now: None)
     assert get_interaction(record.id).location == ""
 
 
-@SQLITE_ONLY
 async def test_escape_without_changes_just_closes(world: World, now: None) -> None:
     app = new_form(world.agent)
     async with app.run_test(size=SIZE) as pilot:
@@ -506,7 +487,6 @@ HOSTILE_SUBJECT = "[bold]Oferta[/] [@click=app.quit]x[/] [red]rojo"
 HOSTILE_NOTE = "Nota [/] \x1b]0;title\x07 fin\n[@click=app.quit]y[/]"
 
 
-@SQLITE_ONLY
 async def test_hostile_text_is_saved_and_shown_as_typed(world: World, now: None) -> None:
     app = new_form(world.agent)
     async with app.run_test(size=SIZE) as pilot:
@@ -541,7 +521,6 @@ async def test_hostile_text_is_saved_and_shown_as_typed(world: World, now: None)
 # --- templates and the entry points -----------------------------------------------------------
 
 
-@SQLITE_ONLY
 async def test_log_an_interaction_from_the_entry_point(world: World, now: None) -> None:
     done: list[InteractionRecord] = []
 
@@ -565,7 +544,6 @@ async def test_log_an_interaction_from_the_entry_point(world: World, now: None) 
     assert app.writes == 1
 
 
-@SQLITE_ONLY
 async def test_a_task_template_fills_the_form(world: World, now: None) -> None:
     done: list[InteractionRecord] = []
 
@@ -606,7 +584,6 @@ async def test_a_task_template_fills_the_form(world: World, now: None) -> None:
     assert stored.due_at == stored.follow_up_at == NOW + timedelta(hours=1)
 
 
-@SQLITE_ONLY
 async def test_the_edit_entry_point_hands_back_the_saved_record(world: World, now: None) -> None:
     record = log("Antes", NOW - timedelta(hours=1))
     done: list[InteractionRecord] = []
@@ -620,7 +597,6 @@ async def test_the_edit_entry_point_hands_back_the_saved_record(world: World, no
     assert done[0].version == record.version + 1
 
 
-@SQLITE_ONLY
 async def test_delete_asks_and_n_keeps_y_deletes(world: World, now: None) -> None:
     record = log("Para borrar", NOW - timedelta(hours=1))
     done: list[InteractionRecord] = []
@@ -650,7 +626,6 @@ async def test_delete_asks_and_n_keeps_y_deletes(world: World, now: None) -> Non
     assert [event.action for event in deletions][:1] == [history.INTERACTION_DELETED]
 
 
-@SQLITE_ONLY
 async def test_in_the_real_app_a_save_refreshes_the_other_screens(
     world: World, db: store_db.Target, now: None
 ) -> None:

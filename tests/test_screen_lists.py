@@ -37,7 +37,6 @@ from crm_tui.widgets.paged_table import PagedTable
 from .app_helpers import NOW, NOW_ENV, build_floor, log, make_app, settle, shown
 from .conftest import World
 
-SQLITE_ONLY = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 MODE_KEYS = {"events": "2", "contacts": "4", "opportunities": "5"}
 
 HOSTILE = "[bold]Oferta[/] [@click=app.quit]x[/] \x1b]0;title\x07[red]rojo"
@@ -109,7 +108,6 @@ def cursor_line(app: CrmApp) -> str:
 # --- upcoming events ----------------------------------------------------------------
 
 
-@SQLITE_ONLY
 async def test_events_come_overdue_first_then_under_a_heading_per_day(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -179,7 +177,6 @@ async def test_events_come_overdue_first_then_under_a_heading_per_day(
         assert isinstance(app.screen, EventsScreen)
 
 
-@SQLITE_ONLY
 async def test_a_click_on_a_heading_opens_nothing(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -198,7 +195,6 @@ async def test_a_click_on_a_heading_opens_nothing(
         assert isinstance(app.screen, InteractionDetailScreen)
 
 
-@SQLITE_ONLY
 async def test_h_looks_further_ahead_and_says_so(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -229,7 +225,6 @@ async def test_h_looks_further_ahead_and_says_so(
         assert heading(app) == "Upcoming events · next 14 days"
 
 
-@SQLITE_ONLY
 async def test_refresh_shows_a_new_event_and_keeps_the_cursor(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -250,7 +245,6 @@ async def test_refresh_shows_a_new_event_and_keeps_the_cursor(
         assert "Nueva antes" in agenda_lines(app)[1]
 
 
-@SQLITE_ONLY
 async def test_the_events_speak_spanish(world: World, db: store_db.Target, now: None) -> None:
     event("Vencida", NOW - timedelta(days=3))
     event("Hoy", NOW + timedelta(hours=1))
@@ -277,7 +271,6 @@ async def test_the_events_speak_spanish(world: World, db: store_db.Target, now: 
         ]
 
 
-@SQLITE_ONLY
 async def test_events_that_cannot_be_read_say_so(
     world: World, db: store_db.Target, now: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -298,7 +291,6 @@ async def test_events_that_cannot_be_read_say_so(
         assert app.is_running
 
 
-@SQLITE_ONLY
 @pytest.mark.parametrize(
     "terminal",
     [{"TERM": "linux"}, {"TERM": "xterm-256color", "NO_COLOR": "1"}],
@@ -379,7 +371,6 @@ async def test_contacts_page_by_name_as_the_cursor_nears_the_end(
         assert column(app, "code") == [c.code for c in expected]
 
 
-@SQLITE_ONLY
 async def test_contacts_search_narrows_with_one_query_per_pause(
     world: World,
     db: store_db.Target,
@@ -438,7 +429,6 @@ async def test_contacts_search_narrows_with_one_query_per_pause(
         assert table_of(app).row_count == 50 and app.focused is table_of(app)
 
 
-@SQLITE_ONLY
 async def test_a_contact_shows_its_owner(world: World, db: store_db.Target, now: None) -> None:
     contacts.create_contact("C-003", "Talleres Norte", owner_id=world.supervisor.id)
     store_db.close()
@@ -448,7 +438,6 @@ async def test_a_contact_shows_its_owner(world: World, db: store_db.Target, now:
         assert column(app, "owner") == ["", "", "marta"]
 
 
-@SQLITE_ONLY
 async def test_enter_on_a_contact_opens_it(
     world: World, db: store_db.Target, now: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -464,7 +453,6 @@ async def test_enter_on_a_contact_opens_it(
         assert opened == ["C-002"]
 
 
-@SQLITE_ONLY
 @pytest.mark.skipif(
     importlib.util.find_spec("crm_tui.screens.contact") is None,
     reason="the contact screen is not written yet",
@@ -487,7 +475,6 @@ async def test_enter_on_a_contact_shows_the_contact_screen(
 # --- opportunities ------------------------------------------------------------------
 
 
-@SQLITE_ONLY
 async def test_opportunities_come_newest_first_and_search_narrows(
     world: World, db: store_db.Target, now: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -526,7 +513,6 @@ async def test_opportunities_come_newest_first_and_search_narrows(
         assert opened == ["OP-002"]
 
 
-@SQLITE_ONLY
 @pytest.mark.skipif(
     importlib.util.find_spec("crm_tui.screens.timeline") is None,
     reason="the timeline screen is not written yet",
@@ -546,7 +532,6 @@ async def test_enter_on_an_opportunity_shows_its_timeline(
         assert isinstance(app.screen, OpportunitiesScreen)
 
 
-@SQLITE_ONLY
 async def test_opportunities_page_by_id(world: World, db: store_db.Target, now: None) -> None:
     for number in range(60):
         contacts.create_opportunity(f"OQ-{number:03d}", f"Oferta {number}", world.contact.id)
@@ -565,7 +550,6 @@ async def test_opportunities_page_by_id(world: World, db: store_db.Target, now: 
 # --- hostile names ----------------------------------------------------------------------
 
 
-@SQLITE_ONLY
 async def test_hostile_names_show_as_typed_in_every_list(
     world: World, db: store_db.Target, now: None
 ) -> None:

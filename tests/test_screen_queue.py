@@ -33,7 +33,6 @@ from crm_tui.store import db as store_db
 from .app_helpers import NOW, NOW_ENV, build_floor, column_texts, log, make_app, settle, shown
 from .conftest import World
 
-SQLITE_ONLY = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
 
@@ -122,7 +121,6 @@ async def test_the_queue_lists_my_open_items_overdue_first_then_by_due(
         assert not screen.query_one("#queue-empty").display
 
 
-@SQLITE_ONLY
 async def test_an_empty_queue_says_so(world: World, db: store_db.Target, now: None) -> None:
     task("De Marta", NOW, user="marta")
     store_db.close()
@@ -136,7 +134,6 @@ async def test_an_empty_queue_says_so(world: World, db: store_db.Target, now: No
         assert shown(screen.query_one("#list-heading", Label)) == "Mi cola"
 
 
-@SQLITE_ONLY
 async def test_paging_a_queue_of_200_items(world: World, db: store_db.Target, now: None) -> None:
     for number in range(200):
         task(f"Tarea {number:03d}", NOW + timedelta(minutes=number - 100))
@@ -209,7 +206,6 @@ async def test_status_keys_write_the_status_and_move_on(
     assert changed.details == {"from": "pending", "to": "done"}
 
 
-@SQLITE_ONLY
 async def test_keys_pressed_quickly_act_on_one_item_each(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -225,7 +221,6 @@ async def test_keys_pressed_quickly_act_on_one_item_each(
     assert [get_interaction(item.id).status for item in items] == ["done"] * 3 + ["pending"]
 
 
-@SQLITE_ONLY
 async def test_snooze_an_hour_and_a_day_keeps_the_row_with_its_new_due_time(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -250,7 +245,6 @@ async def test_snooze_an_hour_and_a_day_keeps_the_row_with_its_new_due_time(
     assert actions(later)[-1] == history.INTERACTION_EDITED
 
 
-@SQLITE_ONLY
 async def test_snooze_to_a_typed_date_previews_it_and_saves_it(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -275,7 +269,6 @@ async def test_snooze_to_a_typed_date_previews_it_and_saves_it(
     assert get_interaction(item.id).due_at == datetime(2026, 11, 24, 9, 0)
 
 
-@SQLITE_ONLY
 async def test_a_bad_date_says_so_and_keeps_the_text(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -307,7 +300,6 @@ async def test_a_bad_date_says_so_and_keeps_the_text(
     assert get_interaction(item.id).version == item.version
 
 
-@SQLITE_ONLY
 async def test_reassign_to_a_colleague_filtering_by_name(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -338,7 +330,6 @@ async def test_reassign_to_a_colleague_filtering_by_name(
     assert actions(item)[-1] == history.ASSIGNMENT_CHANGED
 
 
-@SQLITE_ONLY
 async def test_reassign_to_the_shared_pool(world: World, db: store_db.Target, now: None) -> None:
     item = task("A la bolsa", NOW)
     store_db.close()
@@ -357,7 +348,6 @@ async def test_reassign_to_the_shared_pool(world: World, db: store_db.Target, no
     assert actions(item)[-1] == history.ASSIGNMENT_REMOVED
 
 
-@SQLITE_ONLY
 async def test_log_outcome_records_it_with_the_note_and_marks_done(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -393,7 +383,6 @@ async def test_log_outcome_records_it_with_the_note_and_marks_done(
     assert history.STATUS_CHANGED in actions(item)
 
 
-@SQLITE_ONLY
 async def test_an_outcome_note_longer_than_a_comment_is_refused_in_the_dialog(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -419,7 +408,6 @@ async def test_an_outcome_note_longer_than_a_comment_is_refused_in_the_dialog(
     assert list_comments(item.id) == []
 
 
-@SQLITE_ONLY
 async def test_undoing_an_outcome_takes_its_report_back_too(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -442,7 +430,6 @@ async def test_undoing_an_outcome_takes_its_report_back_too(
     assert history.COMMENT_DELETED in actions(item)  # the history keeps both
 
 
-@SQLITE_ONLY
 async def test_escape_cancels_a_dialog_and_writes_nothing(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -459,7 +446,6 @@ async def test_escape_cancels_a_dialog_and_writes_nothing(
     assert get_interaction(item.id).version == item.version
 
 
-@SQLITE_ONLY
 async def test_c_comments_on_the_item_under_the_cursor_and_changes_nothing_else(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -532,7 +518,6 @@ async def test_undo_puts_back_the_last_change_then_the_one_before(
     ]
 
 
-@SQLITE_ONLY
 async def test_two_changes_to_one_item_undo_one_after_the_other(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -557,7 +542,6 @@ async def test_two_changes_to_one_item_undo_one_after_the_other(
 # --- someone else changed it ---------------------------------------------------------------
 
 
-@SQLITE_ONLY
 async def test_a_change_by_someone_else_is_not_overwritten(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -593,7 +577,6 @@ async def test_a_change_by_someone_else_is_not_overwritten(
     assert get_interaction(item.id).status == "in_progress"
 
 
-@SQLITE_ONLY
 async def test_an_undo_after_someone_else_changed_the_item_is_refused(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -614,7 +597,6 @@ async def test_an_undo_after_someone_else_changed_the_item_is_refused(
     assert (after.due_at, after.priority) == (NOW + timedelta(hours=1), "urgent")
 
 
-@SQLITE_ONLY
 async def test_a_write_that_fails_says_so_and_can_be_tried_again(
     world: World, db: store_db.Target, now: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -649,7 +631,6 @@ async def test_a_write_that_fails_says_so_and_can_be_tried_again(
 # --- moving around --------------------------------------------------------------------------
 
 
-@SQLITE_ONLY
 async def test_enter_opens_the_item_and_r_refreshes(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -667,7 +648,6 @@ async def test_enter_opens_the_item_and_r_refreshes(
         assert isinstance(app.screen, InteractionDetailScreen)
 
 
-@SQLITE_ONLY
 async def test_every_key_is_in_the_help_and_the_palette(world: World, db: store_db.Target) -> None:
     store_db.close()
     app = make_app(db)
@@ -694,7 +674,6 @@ async def test_every_key_is_in_the_help_and_the_palette(world: World, db: store_
 HOSTILE = "[bold]Oferta[/] [@click=app.quit]x[/] \x1b]0;title\x07[red]"
 
 
-@SQLITE_ONLY
 async def test_hostile_text_shows_as_typed_in_rows_dialogs_and_toasts(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -814,7 +793,6 @@ async def test_p_takes_the_oldest_due_pool_item_into_its_place_under_the_cursor(
     }
 
 
-@SQLITE_ONLY
 async def test_taking_from_the_pool_is_in_the_help_and_the_palette_in_spanish(
     world: World, db: store_db.Target, now: None
 ) -> None:

@@ -38,7 +38,6 @@ from .app_helpers import NOW, NOW_ENV, build_floor, column_texts, log, make_app,
 from .app_helpers import table_of as table_in_front
 from .conftest import World
 
-SQLITE_ONLY = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
 
@@ -78,7 +77,6 @@ async def open_timeline(app: CrmApp, pilot: Pilot[None], code: str = "OP-001") -
 # --- the timeline -----------------------------------------------------------------------
 
 
-@SQLITE_ONLY
 async def test_the_header_shows_the_opportunity_and_its_contact(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -104,7 +102,6 @@ async def test_the_header_shows_the_opportunity_and_its_contact(
         ]
 
 
-@SQLITE_ONLY
 async def test_a_contact_on_credit_hold_says_so_in_words(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -117,7 +114,6 @@ async def test_a_contact_on_credit_hold_says_so_in_words(
         assert lines[2] == "⚠ RETENCIÓN DE CRÉDITO · Cliente Panadería Sol · C-002"
 
 
-@SQLITE_ONLY
 async def test_only_this_opportunitys_rows_newest_first_with_recent_notes(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -140,7 +136,6 @@ async def test_only_this_opportunitys_rows_newest_first_with_recent_notes(
         assert shown(app.screen.query_one("#list-status", Label)) == "3 shown"
 
 
-@SQLITE_ONLY
 async def test_search_narrows_the_timeline(world: World, db: store_db.Target, now: None) -> None:
     log("Llamada de seguimiento", NOW - timedelta(days=1), opportunity="OP-001")
     log("Visita al almacén", NOW - timedelta(days=2), opportunity="OP-001", type="visit")
@@ -158,7 +153,6 @@ async def test_search_narrows_the_timeline(world: World, db: store_db.Target, no
         assert app.screen.query_one("#search", Input).value == "r"
 
 
-@SQLITE_ONLY
 async def test_upcoming_events_overdue_first_and_enter_opens_one(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -187,7 +181,6 @@ async def test_upcoming_events_overdue_first_and_enter_opens_one(
         assert detail.record.subject == "Esta tarde"
 
 
-@SQLITE_ONLY
 async def test_no_upcoming_events_says_so(world: World, db: store_db.Target, now: None) -> None:
     store_db.close()
     app = make_app(db, opportunity="OP-001")
@@ -198,7 +191,6 @@ async def test_no_upcoming_events_says_so(world: World, db: store_db.Target, now
         assert panel_events(app) == []
 
 
-@SQLITE_ONLY
 async def test_the_panel_waits_for_E_at_80_columns_and_the_choice_holds(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -220,7 +212,6 @@ async def test_the_panel_waits_for_E_at_80_columns_and_the_choice_holds(
         assert not app.screen.query_one(UpcomingPanel).display
 
 
-@SQLITE_ONLY
 async def test_n_offers_a_new_interaction_for_this_contact_and_opportunity(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -235,7 +226,6 @@ async def test_n_offers_a_new_interaction_for_this_contact_and_opportunity(
         assert (chooser.contact, chooser.opportunity) == ("C-001", "OP-001")
 
 
-@SQLITE_ONLY
 async def test_e_edits_the_selected_row(world: World, db: store_db.Target, now: None) -> None:
     log("Primera", NOW - timedelta(days=2), opportunity="OP-001")
     second = log("Segunda", NOW - timedelta(days=1), opportunity="OP-001")
@@ -250,7 +240,6 @@ async def test_e_edits_the_selected_row(world: World, db: store_db.Target, now: 
         assert form.record is not None and form.record.id == second.id
 
 
-@SQLITE_ONLY
 async def test_delete_asks_then_the_list_and_the_panel_lose_the_row(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -273,7 +262,6 @@ async def test_delete_asks_then_the_list_and_the_panel_lose_the_row(
             get_interaction(gone.id)
 
 
-@SQLITE_ONLY
 async def test_delete_cancelled_keeps_the_row(world: World, db: store_db.Target, now: None) -> None:
     kept = log("Se queda", NOW - timedelta(days=2), opportunity="OP-001")
     store_db.close()
@@ -288,7 +276,6 @@ async def test_delete_cancelled_keeps_the_row(world: World, db: store_db.Target,
         assert get_interaction(kept.id).subject == "Se queda"
 
 
-@SQLITE_ONLY
 async def test_nothing_selected_is_a_message(world: World, db: store_db.Target, now: None) -> None:
     store_db.close()
     app = make_app(db, opportunity="OP-001")
@@ -300,7 +287,6 @@ async def test_nothing_selected_is_a_message(world: World, db: store_db.Target, 
         assert isinstance(app.screen, TimelineScreen)
 
 
-@SQLITE_ONLY
 async def test_a_write_under_a_dialog_shows_when_the_dialog_closes(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -323,7 +309,6 @@ async def test_a_write_under_a_dialog_shows_when_the_dialog_closes(
         assert panel_events(app) == ["Nov 30 10:00 | ☎ Call Llamar el lunes"]
 
 
-@SQLITE_ONLY
 async def test_r_refreshes_the_list_and_the_panel(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -340,7 +325,6 @@ async def test_r_refreshes_the_list_and_the_panel(
         assert panel_events(app) == ["Nov 24 10:00 | ⌂ Visit Visita"]
 
 
-@SQLITE_ONLY
 async def test_enter_opens_the_detail_and_q_comes_back(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -359,7 +343,6 @@ async def test_enter_opens_the_detail_and_q_comes_back(
         assert isinstance(app.screen, TimelineScreen)
 
 
-@SQLITE_ONLY
 async def test_C_opens_the_contact_and_its_opportunity_comes_back(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -382,7 +365,6 @@ async def test_C_opens_the_contact_and_its_opportunity_comes_back(
         assert len(app.screen_stack) == depth
 
 
-@SQLITE_ONLY
 async def test_an_unknown_opportunity_is_a_message_and_back(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -404,7 +386,6 @@ async def test_an_unknown_opportunity_is_a_message_and_back(
 # --- comments and all history -----------------------------------------------------------
 
 
-@SQLITE_ONLY
 async def test_c_comments_on_the_opportunity(world: World, db: store_db.Target, now: None) -> None:
     store_db.close()
     app = make_app(db, opportunity="OP-001")
@@ -424,7 +405,6 @@ async def test_c_comments_on_the_opportunity(world: World, db: store_db.Target, 
     assert [entry.comment.body for entry in page.entries if entry.comment] == ["Precio cerrado"]
 
 
-@SQLITE_ONLY
 async def test_H_opens_all_the_history_of_the_opportunity_and_of_the_contact(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -453,7 +433,6 @@ async def test_H_opens_all_the_history_of_the_opportunity_and_of_the_contact(
 # --- the contact screen -------------------------------------------------------------------
 
 
-@SQLITE_ONLY
 async def test_the_contact_screen_shows_the_contact_its_opportunities_and_all_its_rows(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -485,7 +464,6 @@ async def test_the_contact_screen_shows_the_contact_its_opportunities_and_all_it
         assert column_texts(table, "opportunity") == ["Renovación de contrato", "Ampliación", ""]
 
 
-@SQLITE_ONLY
 async def test_the_contact_screen_opens_an_opportunity_and_creates_for_the_contact(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -509,7 +487,6 @@ async def test_the_contact_screen_opens_an_opportunity_and_creates_for_the_conta
         assert isinstance(app.screen, ContactScreen)
 
 
-@SQLITE_ONLY
 async def test_a_contact_without_opportunities_says_so(
     world: World, db: store_db.Target, now: None
 ) -> None:
@@ -526,7 +503,6 @@ async def test_a_contact_without_opportunities_says_so(
 # --- screen pops ---------------------------------------------------------------------------
 
 
-@SQLITE_ONLY
 @pytest.mark.parametrize(
     "landing",
     [
@@ -560,7 +536,6 @@ HOSTILE_NAME = "[b]Cliente[/b] [/] \x1b[31mrojo [@click=app.quit]y[/]"
 HOSTILE_SUBJECT = "[red]Llamar[/] [@click=app.quit]z[/]"
 
 
-@SQLITE_ONLY
 async def test_hostile_names_show_as_typed_and_do_nothing(
     world: World, db: store_db.Target, now: None
 ) -> None:
