@@ -24,11 +24,12 @@ import re
 import secrets
 import stat
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from hashlib import sha256
 from pathlib import Path
 from typing import BinaryIO
 
+from crm_tui.durable import sync_path
 from crm_tui.i18n import register
 from crm_tui.services.errors import NotFound, ValidationError
 from crm_tui.services.records import AttachmentRecord, StoredFile
@@ -277,7 +278,7 @@ def _copy_into_store(reader: BinaryIO, first: bytes, shown: str) -> tuple[str, i
         else:
             final.parent.mkdir(exist_ok=True)
             os.replace(temporary, final)
-            _sync_folder(final.parent)
+            sync_path(final.parent)
     except OSError as exc:
         temporary.unlink(missing_ok=True)
         raise _not_stored(shown, root, exc) from exc
@@ -308,16 +309,6 @@ def _write_counted(
         os.fchmod(writer.fileno(), mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
         os.fsync(writer.fileno())
     return hasher.hexdigest(), size
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable (where folders can be synced)."""
-    with suppress(OSError):
-        descriptor = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
 
 
 def _unreadable(shown: str, exc: OSError) -> ValidationError:

@@ -36,7 +36,7 @@ import sqlite3
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -44,6 +44,7 @@ from typing import Any, Literal
 from peewee import Database, Model, PostgresqlDatabase, SqliteDatabase, Tuple
 
 from crm_tui import clock
+from crm_tui.durable import sync_path
 from crm_tui.i18n import register, t
 from crm_tui.services.errors import CrmError
 from crm_tui.store import schema
@@ -357,9 +358,9 @@ def _attachments(destination: Path | None) -> AttachmentSummary:
             partial = final.with_name(f".{final.name}{PARTIAL_SUFFIX}")
             shutil.copyfile(path, partial)
             shutil.copymode(path, partial)
-            _sync(partial)
+            sync_path(partial)
             os.replace(partial, final)
-            _sync(final.parent)
+            sync_path(final.parent)
             copied += 1
     return AttachmentSummary(root, len(stored), size, destination is not None, copied)
 
@@ -375,11 +376,11 @@ def _written_in_place(out: Path, *, replace: bool) -> Iterator[Path]:
     _remove_partial(partial)
     try:
         yield partial
-        _sync(partial)
+        sync_path(partial)
         if out.exists() and not replace:  # appeared while we copied
             raise CrmError("error.backup_exists", path=str(out))
         os.replace(partial, out)
-        _sync(out.parent)
+        sync_path(out.parent)
     except (OSError, sqlite3.Error) as exc:
         raise CrmError("error.backup_failed", path=str(out), reason=_reason(exc)) from exc
     finally:
@@ -418,17 +419,6 @@ def _process_exists(pid: int) -> bool:
     except PermissionError:  # someone else's process
         return True
     return True
-
-
-def _sync(path: Path) -> None:
-    """fsync a file, or a folder so that a rename in it is durable (where
-    the system lets folders be synced)."""
-    with suppress(OSError):
-        descriptor = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
 
 
 # --- before a migration -------------------------------------------------------
