@@ -28,6 +28,7 @@ action until someone contacts them again, however often the run repeats.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -466,9 +467,16 @@ def _decode(text: str) -> dict[str, Any]:
     return data
 
 
+@functools.lru_cache(maxsize=256)
+def _parsed(trigger_json: str, action_json: str) -> tuple[Trigger, Action]:
+    # Every save of an interaction reads the active rules: the stored text
+    # of a rule rarely changes, so it is parsed once per text, not per save.
+    return parse_rule(_decode(trigger_json), _decode(action_json))
+
+
 def rule_record(row: Rule) -> RuleRecord:
     """A stored rule, typed; a ValidationError when its JSON is wrong."""
-    trigger, action = parse_rule(_decode(row.trigger), _decode(row.action))
+    trigger, action = _parsed(row.trigger, row.action)
     return RuleRecord(row.id, row.name, trigger, action, bool(row.active), bool(row.builtin))
 
 
