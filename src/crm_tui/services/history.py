@@ -45,6 +45,7 @@ RULE_NOTIFIED = "rule_notified"  # details: rule, rule_id, about, user
 STAGE_CHANGED = "stage_changed"  # details: from, to, sub_from, sub_to
 PERMISSION_REFUSED = "permission_refused"  # details: permission, role, attempted
 PERMISSIONS_CHANGED = "permissions_changed"  # details: role, granted, revoked
+ACTIVITIES_STAGES_CHANGED = "activities_stages_changed"  # details: from, to (stage codes)
 
 
 def encode_details(details: dict[str, object] | None) -> str:

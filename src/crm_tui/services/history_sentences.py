@@ -169,6 +169,15 @@ register(
         ),
         "ui.history.permissions_granted": ("gave it {names}", "le dio {names}"),
         "ui.history.permissions_revoked": ("took away {names}", "le quitó {names}"),
+        "ui.history.activities_stages_changed": (
+            "{who} changed the stages that show the activities from {old} to {new}",
+            "{who} cambió las etapas que muestran las actividades de {old} a {new}",
+        ),
+        "ui.history.activities_stages_changed_plain": (
+            "{who} changed the stages that show the activities",
+            "{who} cambió las etapas que muestran las actividades",
+        ),
+        "ui.history.every_stage": ("every stage", "todas las etapas"),
         "ui.history.user_edited": (
             "{who} changed {user}: {changes}",
             "{who} cambió {user}: {changes}",
@@ -474,6 +483,17 @@ def _permissions_changed(said: _Said) -> str:
     )
 
 
+def _activities_stages_changed(said: _Said) -> str:
+    old, new = said.details.get("from"), said.details.get("to")
+    if not isinstance(old, list) or not isinstance(new, list):
+        return said.say("ui.history.activities_stages_changed_plain")
+    return said.say(
+        "ui.history.activities_stages_changed",
+        old=_stage_list(old, said.lang),
+        new=_stage_list(new, said.lang),
+    )
+
+
 _SENTENCES: dict[str, Callable[[_Said], str | None]] = {
     history.STATUS_CHANGED: _status,
     history.ASSIGNMENT_ADDED: _assignment,
@@ -509,6 +529,7 @@ _SENTENCES: dict[str, Callable[[_Said], str | None]] = {
     history.USER_REACTIVATED: _about_user("ui.history.user_reactivated"),
     history.PERMISSION_REFUSED: _permission_refused,
     history.PERMISSIONS_CHANGED: _permissions_changed,
+    history.ACTIVITIES_STAGES_CHANGED: _activities_stages_changed,
     history.STAGE_CHANGED: _stage,
     history.RULE_CREATED: _named(
         "ui.history.rule_created", "ui.history.rule_created_plain", "rule"
@@ -572,6 +593,13 @@ def _tag_list(value: object, lang: str) -> str:
     if isinstance(value, list | tuple) and value:
         return ", ".join(str(tag) for tag in value)
     return t("ui.history.none", lang)
+
+
+def _stage_list(codes: Sequence[object], lang: str) -> str:
+    """Stages named in the reader's language; none is every stage."""
+    if not codes:
+        return t("ui.history.every_stage", lang)
+    return _join([stage_label(str(code), lang) for code in codes], lang)
 
 
 def _join(parts: Sequence[str], lang: str) -> str:
