@@ -22,12 +22,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Label
 
 from crm_tui import clock
 from crm_tui.formatting import file_size
 from crm_tui.i18n import language, register, t
+from crm_tui.screens.base import DialogScreen
 from crm_tui.services.attachments import existing_stored_path, save_copy
 from crm_tui.services.comments import CommentRecord
 from crm_tui.services.errors import CrmError
@@ -137,24 +137,12 @@ def default_folder() -> str:
     return current if current.endswith("/") else current + "/"
 
 
-class AttachmentsDialog(ModalScreen[None]):
+class AttachmentsDialog(DialogScreen[None]):
     """The attachments of `comment`, one row each: name, size, media type."""
 
     DEFAULT_CSS = """
-    AttachmentsDialog {
-        align: center middle;
-    }
     AttachmentsDialog #attachments-dialog {
-        width: 100%;
         max-width: 80;
-        height: auto;
-        max-height: 100%;
-        margin: 0 2;
-        padding: 0 1;
-        border: round $accent;
-        border-title-color: $accent;
-        border-title-style: bold;
-        background: $surface;
     }
     AttachmentsDialog #attachments-table {
         height: auto;
@@ -201,7 +189,7 @@ class AttachmentsDialog(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         lang = language()
-        with Vertical(id="attachments-dialog") as dialog:
+        with Vertical(id="attachments-dialog", classes="dialog-frame") as dialog:
             dialog.border_title = safe.plain_line(
                 t(
                     "ui.attachments.title",

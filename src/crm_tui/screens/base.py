@@ -1,12 +1,13 @@
 """What every screen of the app shares: bindings in the user's language,
 and loading its data once the database is open and again whenever it comes
-back into view after something changed."""
+back into view after something changed; and what every dialog shares: its
+frame."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeVar, cast
 
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from crm_tui.ui_text import localise_bindings
 
@@ -69,3 +70,27 @@ class CrmScreen(Screen[ResultType]):
     def load_data(self, *, first: bool) -> None:
         """Query what the screen shows (in workers). `first`: the first
         time; later calls refresh, keeping the cursor where it was."""
+
+
+class DialogScreen(ModalScreen[ResultType]):
+    """A dialog over the screen it was opened from, in a frame: the
+    container with the class `dialog-frame`, centred, as wide as the screen
+    allows. A dialog's own CSS sets only what differs (its `max-width`, a
+    margin, a taller form); selected by the frame's id, it wins over these."""
+
+    DEFAULT_CSS = """
+    DialogScreen {
+        align: center middle;
+    }
+    DialogScreen > .dialog-frame {
+        width: 100%;
+        height: auto;
+        max-height: 100%;
+        margin: 0 2;
+        padding: 0 1;
+        border: round $accent;
+        border-title-color: $accent;
+        border-title-style: bold;
+        background: $surface;
+    }
+    """

@@ -15,12 +15,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.fuzzy import Matcher
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from crm_tui import clock
 from crm_tui.i18n import language, register, t
+from crm_tui.screens.base import DialogScreen
 from crm_tui.screens.reassign_dialog import person_label
 from crm_tui.services.dates import parse_when
 from crm_tui.services.errors import CrmError, ValidationError
@@ -52,20 +52,9 @@ register(
 )
 
 DIALOG_CSS = """
-{name} {{
-    align: center middle;
-}}
-{name} > Vertical {{
-    width: 100%;
+{name} > .dialog-frame {{
     max-width: 60;
-    height: auto;
-    max-height: 100%;
     margin: 1 2;
-    padding: 0 1;
-    border: round $accent;
-    border-title-color: $accent;
-    border-title-style: bold;
-    background: $surface;
 }}
 {name} .dialog-message {{
     width: 1fr;
@@ -90,7 +79,7 @@ def typed_day(text: str) -> date:
     return parse_when(text, now=clock.now(), field_id="day").value.date()
 
 
-class GoToDateDialog(ModalScreen[date | None]):
+class GoToDateDialog(DialogScreen[date | None]):
     """Dismissed with the day typed, or None when cancelled. The day the
     text means is shown under it while typing."""
 
@@ -108,7 +97,7 @@ class GoToDateDialog(ModalScreen[date | None]):
         localise_bindings(self)
 
     def compose(self) -> ComposeResult:
-        with Vertical() as dialog:
+        with Vertical(classes="dialog-frame") as dialog:
             dialog.border_title = t("ui.calendar.goto.title")
             yield Input(
                 placeholder=t("ui.calendar.goto.placeholder"),
@@ -160,7 +149,7 @@ def best_matches(text: str, people: list[UserRecord]) -> list[UserRecord]:
     return [person for score, person in sorted(scored, key=lambda s: -s[0]) if score > 0]
 
 
-class PersonChooser(ModalScreen[str | None]):
+class PersonChooser(DialogScreen[str | None]):
     """Dismissed with the chosen username, or None when cancelled."""
 
     DEFAULT_CSS = (
@@ -192,7 +181,7 @@ class PersonChooser(ModalScreen[str | None]):
         self.people: list[UserRecord] | None = None
 
     def compose(self) -> ComposeResult:
-        with Vertical() as dialog:
+        with Vertical(classes="dialog-frame") as dialog:
             dialog.border_title = t("ui.calendar.people.title")
             yield Input(
                 placeholder=t("ui.calendar.people.placeholder"),

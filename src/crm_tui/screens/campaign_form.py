@@ -21,7 +21,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, SelectionList, Static
@@ -29,6 +28,7 @@ from textual.widgets.selection_list import Selection
 
 from crm_tui import clock
 from crm_tui.i18n import language, register, t
+from crm_tui.screens.base import DialogScreen
 from crm_tui.services.campaigns import (
     DEFAULT_HOURS,
     DEFAULT_SLOT_MINUTES,
@@ -160,26 +160,19 @@ def whole_number(text: str) -> int | None:
         return None
 
 
-class CampaignFormScreen(ModalScreen[CampaignRecord | None]):
+class CampaignFormScreen(DialogScreen[CampaignRecord | None]):
     """Dismissed with the scheduled campaign, or None when cancelled. The
     contacts are `selection` (the interactions list's filter) or
     `contact_search` (the contacts list's) when the form was opened from a
     list; otherwise the form asks for a contact search and an owner."""
 
     DEFAULT_CSS = """
-    CampaignFormScreen {
-        align: center middle;
-    }
     CampaignFormScreen #campaign-frame {
-        width: 100%;
         max-width: 100;
         height: 1fr;
         max-height: 30;
-        border: round $accent;
-        border-title-color: $accent;
-        border-title-style: bold;
         background: $panel;
-        padding: 0 1;
+        margin: 0;
     }
     CampaignFormScreen #campaign-fields {
         height: 1fr;
@@ -254,7 +247,7 @@ class CampaignFormScreen(ModalScreen[CampaignRecord | None]):
     # --- building -------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="campaign-frame") as frame:
+        with Vertical(id="campaign-frame", classes="dialog-frame") as frame:
             frame.border_title = t("ui.campaign_form.title")
             if self.choices is None:
                 yield Label(t("ui.campaign_form.loading"), id="campaign-loading")

@@ -18,10 +18,10 @@ from peewee import DatabaseError
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, TextArea
 
 from crm_tui.i18n import register, t
+from crm_tui.screens.base import DialogScreen
 from crm_tui.screens.comment_dialog import describe_refusal
 from crm_tui.screens.confirm import ConfirmScreen
 from crm_tui.screens.triage import item_name
@@ -59,24 +59,12 @@ register(
 )
 
 
-class CloseEventDialog(ModalScreen[InteractionRecord | None]):
+class CloseEventDialog(DialogScreen[InteractionRecord | None]):
     """Dismissed with the closed event, or None when cancelled."""
 
     DEFAULT_CSS = """
-    CloseEventDialog {
-        align: center middle;
-    }
     CloseEventDialog #close-event-dialog {
-        width: 100%;
         max-width: 76;
-        height: auto;
-        max-height: 100%;
-        margin: 0 2;
-        padding: 0 1;
-        border: round $accent;
-        border-title-color: $accent;
-        border-title-style: bold;
-        background: $surface;
     }
     CloseEventDialog #close-event-text {
         height: 8;
@@ -108,7 +96,7 @@ class CloseEventDialog(ModalScreen[InteractionRecord | None]):
         self.saving = False
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="close-event-dialog") as dialog:
+        with Vertical(id="close-event-dialog", classes="dialog-frame") as dialog:
             dialog.border_title = safe.plain_line(
                 t("ui.close_event.title", item=item_name(self.record))
             )

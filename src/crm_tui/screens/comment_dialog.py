@@ -24,11 +24,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static, TextArea
 
 from crm_tui.formatting import truncate
 from crm_tui.i18n import language, register, t
+from crm_tui.screens.base import DialogScreen
 from crm_tui.screens.triage import ITEM_CELLS, item_name
 from crm_tui.services.attachments import store_file
 from crm_tui.services.comments import CommentRecord, CommentTarget, add_comment, clean_body
@@ -145,7 +145,7 @@ def describe_refusal(error: FieldError) -> str:
     return error.message()
 
 
-class CommentDialog(ModalScreen[CommentRecord | None]):
+class CommentDialog(DialogScreen[CommentRecord | None]):
     """Dismissed with the posted comment, or None when closed (the draft
     kept). `title` names what is commented on; it may quote user text."""
 
@@ -155,14 +155,8 @@ class CommentDialog(ModalScreen[CommentRecord | None]):
         background: $background 30%;
     }
     CommentDialog #comment-dialog {
-        width: 100%;
-        height: auto;
         max-height: 70%;
-        padding: 0 1;
-        border: round $accent;
-        border-title-color: $accent;
-        border-title-style: bold;
-        background: $surface;
+        margin: 0;
     }
     CommentDialog #comment-text {
         height: 7;
@@ -254,7 +248,7 @@ class CommentDialog(ModalScreen[CommentRecord | None]):
         """(row, column) of the "@" whose list Escape hid."""
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="comment-dialog") as dialog:
+        with Vertical(id="comment-dialog", classes="dialog-frame") as dialog:
             dialog.border_title = safe.plain_line(self.heading)
             yield TextArea(
                 id="comment-text",

@@ -9,10 +9,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static
 
 from crm_tui.i18n import register, t
+from crm_tui.screens.base import DialogScreen
 from crm_tui.ui_text import localise_bindings
 from crm_tui.widgets import safe
 
@@ -26,25 +26,17 @@ register(
 )
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(DialogScreen[bool]):
     """Dismissed with True when confirmed, False otherwise. `question` may
     quote user text (a subject): it is shown as typed. `danger` colours the
     confirm button as a destructive action."""
 
     DEFAULT_CSS = """
-    ConfirmScreen {
-        align: center middle;
-    }
     ConfirmScreen #confirm-dialog {
-        width: 100%;
         max-width: 70;
-        height: auto;
-        margin: 0 2;
+        /* Taller than the screen, it scrolls with the screen: the buttons stay in reach. */
+        max-height: initial;
         padding: 1 2 0 2;
-        border: round $accent;
-        border-title-color: $accent;
-        border-title-style: bold;
-        background: $surface;
     }
     ConfirmScreen #confirm-dialog.-danger {
         border: round $error;
@@ -82,7 +74,9 @@ class ConfirmScreen(ModalScreen[bool]):
         self.danger = danger
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-dialog", classes="-danger" if self.danger else "") as dialog:
+        with Vertical(
+            id="confirm-dialog", classes="dialog-frame -danger" if self.danger else "dialog-frame"
+        ) as dialog:
             dialog.border_title = t("ui.confirm.title")
             yield Static(safe.plain(self.question), id="confirm-question")
             with Horizontal(id="confirm-buttons"):

@@ -30,13 +30,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, ProgressBar, Static
 
 from crm_tui import clock
 from crm_tui.exchange import exporter
 from crm_tui.exchange.exporter import FORMATS, ExportCancelled
 from crm_tui.i18n import language, register, t
+from crm_tui.screens.base import DialogScreen
 from crm_tui.screens.confirm import ConfirmScreen
 from crm_tui.screens.reassign_dialog import person_label
 from crm_tui.services.errors import CrmError
@@ -293,25 +293,14 @@ def done_text(subject: ExportSubject, suffix: str, written: int, path: Path) -> 
 # --- the dialog ---------------------------------------------------------------------
 
 
-class ExportDialog(ModalScreen[Path | None]):
+class ExportDialog(DialogScreen[Path | None]):
     """Dismissed with the file written, or None when closed without one.
     `subject`: a filter (what a list shows) or an interaction's id."""
 
     DEFAULT_CSS = """
-    ExportDialog {
-        align: center middle;
-    }
     ExportDialog #export-dialog {
-        width: 100%;
         max-width: 80;
-        height: auto;
-        max-height: 100%;
         margin: 1 2;
-        padding: 0 1;
-        border: round $accent;
-        border-title-color: $accent;
-        border-title-style: bold;
-        background: $surface;
     }
     ExportDialog #export-what {
         text-style: bold;
@@ -396,7 +385,7 @@ class ExportDialog(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         typed = typed_folder(default_folder()) + default_name(self.subject, self.suffix)
-        with Vertical(id="export-dialog") as dialog:
+        with Vertical(id="export-dialog", classes="dialog-frame") as dialog:
             dialog.border_title = t("ui.export.title")
             yield Label(safe.plain_line(self._what()), id="export-what")
             yield Static(format_line(self.suffix), id="export-formats")

@@ -22,12 +22,12 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from crm_tui.i18n import language, register, t
+from crm_tui.screens.base import DialogScreen
 from crm_tui.ui_text import localise_bindings
 from crm_tui.widgets import safe
 from crm_tui.widgets.choice_list import format_count
@@ -136,24 +136,13 @@ def _entry_label(entry: Entry) -> Content:
     return safe.plain_line(name)
 
 
-class FilePickerDialog(ModalScreen[Path | None]):
+class FilePickerDialog(DialogScreen[Path | None]):
     """Dismissed with the chosen file (an absolute path), or None."""
 
     DEFAULT_CSS = """
-    FilePickerDialog {
-        align: center middle;
-    }
     FilePickerDialog #file-picker {
-        width: 100%;
         max-width: 80;
-        height: auto;
-        max-height: 100%;
         margin: 1 2;
-        padding: 0 1;
-        border: round $accent;
-        border-title-color: $accent;
-        border-title-style: bold;
-        background: $surface;
     }
     FilePickerDialog #file-picker-entries {
         height: auto;
@@ -186,7 +175,7 @@ class FilePickerDialog(ModalScreen[Path | None]):
         self.shown: list[Entry] = []
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="file-picker") as frame:
+        with Vertical(id="file-picker", classes="dialog-frame") as frame:
             frame.border_title = t("ui.file_picker.title")
             yield PathInput(
                 as_typed(self.start),

@@ -14,10 +14,11 @@ from rich.cells import cell_len
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Footer, Label
 
 from crm_tui.i18n import register, t
+from crm_tui.screens.base import DialogScreen
 from crm_tui.ui_text import localise_bindings
 from crm_tui.widgets import safe
 
@@ -104,29 +105,18 @@ class HelpBody(VerticalScroll, inherit_bindings=False):
         Binding("end,G", "scroll_end", "ui.help.key.bottom", show=False, id="help_bottom"),
     ]
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         localise_bindings(self)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(DialogScreen[None]):
     """The key map of the screen it was opened from, over that screen."""
 
     DEFAULT_CSS = """
-    HelpScreen {
-        align: center middle;
-    }
     HelpScreen #help {
-        width: 100%;
         max-width: 110;
-        height: auto;
-        max-height: 100%;
         margin: 1 2;
-        border: round $accent;
-        border-title-color: $accent;
-        border-title-style: bold;
-        background: $surface;
-        padding: 0 1;
     }
     HelpScreen .help-section {
         color: $accent;
@@ -163,7 +153,7 @@ class HelpScreen(ModalScreen[None]):
         key_width = max(
             (cell_len(entry.keys) for section in self.sections for entry in section.keys), default=1
         )
-        with HelpBody(id="help") as body:
+        with HelpBody(id="help", classes="dialog-frame") as body:
             body.border_title = t("ui.help.title")
             for number, section in enumerate(self.sections):
                 title = Label(safe.plain_line(section.title), classes="help-section")

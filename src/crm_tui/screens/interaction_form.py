@@ -21,12 +21,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static, TextArea
 
 from crm_tui import clock
 from crm_tui.i18n import language, register, t
+from crm_tui.screens.base import DialogScreen
 from crm_tui.screens.confirm import ConfirmScreen
 from crm_tui.services.contacts import get_contact, opportunities_of
 from crm_tui.services.dates import format_interchange, parse_when
@@ -326,25 +326,18 @@ def _type_option(kind: TypeRecord, lang: str) -> tuple[Text, str]:
     return _option(label, kind.code, colour)
 
 
-class InteractionFormScreen(ModalScreen[InteractionRecord | None]):
+class InteractionFormScreen(DialogScreen[InteractionRecord | None]):
     """Create (`for_new`) or edit (`for_edit`) one interaction; dismissed
     with the saved record, or None when cancelled."""
 
     DEFAULT_CSS = """
-    InteractionFormScreen {
-        align: center middle;
-    }
     InteractionFormScreen #form-frame {
-        width: 100%;
         max-width: 110;
         height: 1fr;
         max-height: 30;
-        border: round $accent;
-        border-title-color: $accent;
-        border-title-style: bold;
         /* Not $surface: the controls are $surface, and must stand out. */
         background: $panel;
-        padding: 0 1;
+        margin: 0;
     }
     InteractionFormScreen #form-fields {
         height: 1fr;
@@ -454,7 +447,7 @@ class InteractionFormScreen(ModalScreen[InteractionRecord | None]):
     # --- building -------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="form-frame") as frame:
+        with Vertical(id="form-frame", classes="dialog-frame") as frame:
             if self.event:
                 frame.border_title = t("ui.form.title_event")
             elif self.record is None:

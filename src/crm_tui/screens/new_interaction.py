@@ -13,12 +13,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
 from crm_tui import clock
 from crm_tui.i18n import language, register, t
+from crm_tui.screens.base import DialogScreen
 from crm_tui.screens.interaction_form import InteractionFormScreen
 from crm_tui.services.errors import CrmError
 from crm_tui.services.interactions import InteractionDraft
@@ -52,25 +52,13 @@ def template_text(template: TemplateRecord, lang: str) -> str:
     return t("ui.new.template", lang, name=template.name, type=kind, due=due)
 
 
-class NewInteractionScreen(ModalScreen[InteractionRecord | None]):
+class NewInteractionScreen(DialogScreen[InteractionRecord | None]):
     """Choose how to create an interaction of `contact` (and `opportunity`);
     dismissed with the saved record, or None."""
 
     DEFAULT_CSS = """
-    NewInteractionScreen {
-        align: center middle;
-    }
     NewInteractionScreen #new-interaction {
-        width: 100%;
         max-width: 90;
-        height: auto;
-        max-height: 100%;
-        margin: 0 2;
-        border: round $accent;
-        border-title-color: $accent;
-        border-title-style: bold;
-        background: $surface;
-        padding: 0 1;
     }
     NewInteractionScreen #new-choices {
         height: auto;
@@ -98,7 +86,7 @@ class NewInteractionScreen(ModalScreen[InteractionRecord | None]):
         self.templates: dict[str, TemplateRecord] = {}
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="new-interaction") as frame:
+        with Vertical(id="new-interaction", classes="dialog-frame") as frame:
             frame.border_title = t("ui.new.title")
             yield OptionList(
                 Option(safe.plain_line(t("ui.new.log")), id=LOG_OPTION),

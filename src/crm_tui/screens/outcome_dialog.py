@@ -9,11 +9,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, OptionList, TextArea
 from textual.widgets.option_list import Option
 
 from crm_tui.i18n import language, register, t
+from crm_tui.screens.base import DialogScreen
 from crm_tui.screens.triage import LoggedOutcome, item_name
 from crm_tui.services.errors import FieldError
 from crm_tui.services.records import InteractionRecord
@@ -36,25 +36,13 @@ register(
 )
 
 
-class OutcomeDialog(ModalScreen[LoggedOutcome | None]):
+class OutcomeDialog(DialogScreen[LoggedOutcome | None]):
     """Dismissed with the outcome and note, or None when cancelled. The
     outcome list starts on the item's outcome, if it has one."""
 
     DEFAULT_CSS = """
-    OutcomeDialog {
-        align: center middle;
-    }
     OutcomeDialog #outcome-dialog {
-        width: 100%;
         max-width: 70;
-        height: auto;
-        max-height: 100%;
-        margin: 0 2;
-        padding: 0 1;
-        border: round $accent;
-        border-title-color: $accent;
-        border-title-style: bold;
-        background: $surface;
     }
     OutcomeDialog #outcome-choice {
         height: auto;
@@ -91,7 +79,7 @@ class OutcomeDialog(ModalScreen[LoggedOutcome | None]):
 
     def compose(self) -> ComposeResult:
         lang = language()
-        with Vertical(id="outcome-dialog") as dialog:
+        with Vertical(id="outcome-dialog", classes="dialog-frame") as dialog:
             dialog.border_title = safe.plain_line(
                 t("ui.outcome.title", item=item_name(self.record))
             )

@@ -12,11 +12,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, OptionList
 from textual.widgets.option_list import Option
 
 from crm_tui.i18n import register, t
+from crm_tui.screens.base import DialogScreen
 from crm_tui.screens.triage import item_name
 from crm_tui.services.errors import CrmError
 from crm_tui.services.records import InteractionRecord, UserRecord
@@ -61,26 +61,15 @@ def matches(text: str, label: str) -> bool:
     return all(word in folded for word in fold(text).split())
 
 
-class ReassignDialog(ModalScreen[Assignee | None]):
+class ReassignDialog(DialogScreen[Assignee | None]):
     """Dismissed with the chosen `Assignee`, or None when cancelled. The
     item's current responsible is not offered (choosing them changes
     nothing)."""
 
     DEFAULT_CSS = """
-    ReassignDialog {
-        align: center middle;
-    }
     ReassignDialog #reassign-dialog {
-        width: 100%;
         max-width: 60;
-        height: auto;
-        max-height: 100%;
         margin: 1 2;
-        padding: 0 1;
-        border: round $accent;
-        border-title-color: $accent;
-        border-title-style: bold;
-        background: $surface;
     }
     ReassignDialog #reassign-filter {
         margin-bottom: 1;
@@ -107,7 +96,7 @@ class ReassignDialog(ModalScreen[Assignee | None]):
         self.people: list[UserRecord] | None = None
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="reassign-dialog") as dialog:
+        with Vertical(id="reassign-dialog", classes="dialog-frame") as dialog:
             dialog.border_title = safe.plain_line(
                 t("ui.reassign.title", item=item_name(self.record))
             )

@@ -21,13 +21,12 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Input, Label, OptionList, Select, TextArea
 from textual.widgets.option_list import Option
 
 from crm_tui.i18n import register, t
-from crm_tui.screens.base import CrmScreen
+from crm_tui.screens.base import CrmScreen, DialogScreen
 from crm_tui.screens.confirm import ConfirmScreen
 from crm_tui.services.errors import CrmError, ValidationError
 from crm_tui.services.permissions import MANAGE_SETTINGS, MANAGE_USERS
@@ -416,26 +415,16 @@ class SettingsListScreen(CrmScreen[None], Generic[R]):
 FormValues = dict[str, str]
 
 
-class SettingsForm(ModalScreen[R | None], Generic[R]):
+class SettingsForm(DialogScreen[R | None], Generic[R]):
     """A form of one record: each control's id is the service's field id,
     so a ValidationError puts each message under its field, and what was
     typed stays. Dismissed with the saved record, or None."""
 
     DEFAULT_CSS = """
-    SettingsForm {
-        align: center middle;
-    }
     SettingsForm #settings-form {
-        width: 100%;
         max-width: 84;
-        height: auto;
-        max-height: 100%;
         margin: 0 1;
-        border: round $accent;
-        border-title-color: $accent;
-        border-title-style: bold;
         background: $panel;
-        padding: 0 1;
     }
     SettingsForm #form-fields {
         height: auto;
@@ -485,7 +474,7 @@ class SettingsForm(ModalScreen[R | None], Generic[R]):
         """A control changed (previews follow it here)."""
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="settings-form") as frame:
+        with Vertical(id="settings-form", classes="dialog-frame") as frame:
             frame.border_title = self.title_text
             with VerticalScroll(id="form-fields"):
                 yield from self.fields()

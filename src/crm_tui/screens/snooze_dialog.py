@@ -16,12 +16,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label
 
 from crm_tui import clock
 from crm_tui.formatting import list_date, relative_phrase
 from crm_tui.i18n import language, register, t
+from crm_tui.screens.base import DialogScreen
 from crm_tui.screens.triage import item_name
 from crm_tui.services.errors import ValidationError
 from crm_tui.services.queue import typed_snooze_target
@@ -65,23 +65,14 @@ def describe_target(target: datetime, lang: str, now: datetime) -> str:
     return f"→ {short_datetime(target, lang, now)} ({relative_phrase(target, lang, now)})"
 
 
-class SnoozeDialog(ModalScreen[datetime | None]):
+class SnoozeDialog(DialogScreen[datetime | None]):
     """Dismissed with the new due time, or None when cancelled."""
 
     DEFAULT_CSS = """
-    SnoozeDialog {
-        align: center middle;
-    }
     SnoozeDialog #snooze-dialog {
-        width: 100%;
         max-width: 70;
-        height: auto;
-        margin: 0 2;
-        padding: 0 1;
-        border: round $accent;
-        border-title-color: $accent;
-        border-title-style: bold;
-        background: $surface;
+        /* Taller than the screen, it scrolls with the screen: the buttons stay in reach. */
+        max-height: initial;
     }
     SnoozeDialog #snooze-item {
         color: $text-muted;
@@ -122,7 +113,7 @@ class SnoozeDialog(ModalScreen[datetime | None]):
     def compose(self) -> ComposeResult:
         now = clock.now()
         lang = language()
-        with Vertical(id="snooze-dialog") as dialog:
+        with Vertical(id="snooze-dialog", classes="dialog-frame") as dialog:
             dialog.border_title = t("ui.snooze.title")
             due = list_date(self.record.due_at, lang, now)
             yield Label(

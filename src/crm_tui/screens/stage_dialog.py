@@ -13,10 +13,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Select
 
 from crm_tui.i18n import language, register, t
+from crm_tui.screens.base import DialogScreen
 from crm_tui.services.contacts import STAGE, change_stage
 from crm_tui.services.errors import CrmError, ValidationError
 from crm_tui.services.records import OpportunityRecord
@@ -43,23 +43,14 @@ register(
 )
 
 
-class StageDialog(ModalScreen[OpportunityRecord | None]):
+class StageDialog(DialogScreen[OpportunityRecord | None]):
     """Dismissed with the opportunity as saved, or None when cancelled."""
 
     DEFAULT_CSS = """
-    StageDialog {
-        align: center middle;
-    }
     StageDialog #stage-dialog {
-        width: 100%;
         max-width: 64;
-        height: auto;
-        margin: 0 2;
-        padding: 0 1;
-        border: round $accent;
-        border-title-color: $accent;
-        border-title-style: bold;
-        background: $surface;
+        /* Taller than the screen, it scrolls with the screen: the buttons stay in reach. */
+        max-height: initial;
     }
     StageDialog #stage-message {
         color: $error;
@@ -91,7 +82,7 @@ class StageDialog(ModalScreen[OpportunityRecord | None]):
         lang = language()
         options = [(term.label(lang), term.code) for term in STAGE.terms]
         current = self.opportunity.stage if self.opportunity.stage in STAGE else Select.NULL
-        with Vertical(id="stage-dialog") as dialog:
+        with Vertical(id="stage-dialog", classes="dialog-frame") as dialog:
             dialog.border_title = safe.plain_line(t("ui.stage.title", code=self.opportunity.code))
             yield FormField(
                 t("ui.stage.stage"), Select(options, value=current, id="stage", compact=True)
