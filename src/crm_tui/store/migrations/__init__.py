@@ -26,6 +26,7 @@ from crm_tui.store.migrations import (
     m0003_outbox,
     m0004_campaign_index,
     m0005_change_notify,
+    m0006_search_languages,
 )
 
 
@@ -42,6 +43,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "e-mail outbox", m0003_outbox.apply),
     Migration(4, "campaign index", m0004_campaign_index.apply),
     Migration(5, "change notifications", m0005_change_notify.apply),
+    Migration(6, "search languages", m0006_search_languages.apply),
 )
 LATEST = MIGRATIONS[-1].version
 
