@@ -5,8 +5,10 @@ interactions; the formats and the file's suffix follow each other; Tab
 completes the path; the progress bar moves before the end; Escape cancels
 and leaves an existing file as it was; replacing a file asks first; a
 missing folder or an unknown suffix is said in the dialog, keeping what
-was typed; an exporter's error shows in the dialog; `x` on the detail
-writes one interaction with its sheets. Then snapshots of the dialog at
+was typed; an exporter's error shows in the dialog; leaving internal
+interactions out (ctrl+t, or Space on the switch) counts and writes only
+the others and says so on the export sheet; `x` on the detail writes one
+interaction with its sheets. Then snapshots of the dialog at
 80x24 and 120x40, and in Spanish.
 
 To watch an export half-way, the exporter reports every 2 rows and the
@@ -26,7 +28,7 @@ from typing import Any
 import openpyxl
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Label, ProgressBar
+from textual.widgets import Checkbox, Label, ProgressBar
 from textual.widgets._toast import Toast
 
 from crm_tui.app import CrmApp
@@ -41,7 +43,17 @@ from crm_tui.store import db as store_db
 from crm_tui.widgets.choice_list import ChoiceList
 from crm_tui.widgets.path_input import PathInput
 
-from .app_helpers import NOW_ENV, build_floor, column_texts, make_app, settle, shown, table_of
+from .app_helpers import (
+    NOW,
+    NOW_ENV,
+    build_floor,
+    column_texts,
+    log,
+    make_app,
+    settle,
+    shown,
+    table_of,
+)
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 CALL = 7  # "Llamada entrante" of the snapshot floor
@@ -179,11 +191,11 @@ def uid(number: int) -> str:
     return f"00000000-0000-4000-8000-{number:012d}"
 
 
-def sheet_rows(path: Path) -> list[list[Any]]:
-    """The rows of the workbook's first sheet, header first."""
+def sheet_rows(path: Path, sheet: int = 0) -> list[list[Any]]:
+    """The rows of one of the workbook's sheets (the first: header first)."""
     workbook = openpyxl.load_workbook(path, read_only=True)
     try:
-        return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+        return [list(row) for row in workbook.worksheets[sheet].iter_rows(values_only=True)]
     finally:
         workbook.close()
 
@@ -443,6 +455,53 @@ async def test_an_exporter_error_is_shown_in_the_dialog_and_names_are_data(
         written = floor.documents / "[@click=app.quit]lista.csv"
         assert toasts(app) == [f"7 interactions exported to {written}"]
         assert written.is_file()
+
+
+async def test_internal_interactions_can_be_left_out_of_the_file(floor: Floor) -> None:
+    """OP-001's timeline: two interactions, and one internal note added here."""
+    store_db.connect(floor.target)
+    try:
+        internal = log(
+            "Nota interna: margen", NOW, opportunity="OP-001", internal=True, note="Solo equipo."
+        ).id
+    finally:
+        store_db.close()
+    app = make_app(floor.target, opportunity="OP-001")
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        assert [int(text) for text in column_texts(table_of(app), "id")] == [internal, 7, 3]
+
+        await open_export(pilot)
+        switch = app.screen.query_one("#export-no-internal", Checkbox)
+        assert not switch.value
+        assert text_of(app, "#export-what") == "3 interactions: what the list shows"
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert switch.value
+        assert text_of(app, "#export-what") == "2 interactions: what the list shows"
+        await type_path(pilot, "~/Documents/cliente.xlsx")
+        await export_and_wait(pilot)
+
+        for_customer = floor.documents / "cliente.xlsx"
+        assert toasts(app) == [f"2 interactions exported to {for_customer}"]
+        _header, *rows = sheet_rows(for_customer)
+        assert [row[0] for row in rows] == [uid(7), uid(3)]
+        assert ["Filter: internal", "no"] in sheet_rows(for_customer, sheet=1)
+
+        # Off again, from the keyboard too: Shift+Tab from the path, Space.
+        await open_export(pilot)
+        await pilot.press("shift+tab")
+        assert app.screen.focused is app.screen.query_one("#export-no-internal", Checkbox)
+        await pilot.press("space")
+        await settle(pilot)
+        assert text_of(app, "#export-what") == "2 interactions: what the list shows"
+        await pilot.press("space", "tab")
+        await settle(pilot)
+        assert text_of(app, "#export-what") == "3 interactions: what the list shows"
+        await type_path(pilot, "~/Documents/equipo.xlsx")
+        await export_and_wait(pilot)
+        _header, *rows = sheet_rows(floor.documents / "equipo.xlsx")
+        assert len(rows) == 3
 
 
 # --- one interaction, from its detail -------------------------------------------------

@@ -2,10 +2,13 @@
 one interaction with its comments and history (`x` on its detail).
 
 The dialog says what will be written (the list's rows are counted in a
-worker), offers the formats (↑↓, a click, or simply typing the suffix)
-and the path, with Tab completion, starting in the documents folder. Enter
-writes: an existing file is replaced only once confirmed; a missing
-folder or an unknown suffix is said in the dialog, keeping what was typed.
+worker), offers the formats (↑↓, a click, or simply typing the suffix),
+a switch that leaves internal interactions out, for a file meant for a
+customer (ctrl+t, or Space on it; the count follows and the export sheet
+says so), and the path, with Tab completion, starting in the documents
+folder. Enter writes: an existing file is replaced only once confirmed;
+a missing folder or an unknown suffix is said in the dialog, keeping what
+was typed.
 
 The export runs in a thread worker with a progress bar; Escape cancels it
 and the exporter leaves nothing behind (a file that was already there
@@ -20,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import suppress
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, cast
@@ -30,7 +34,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Footer, Label, ProgressBar, Static
+from textual.widgets import Checkbox, Footer, Label, ProgressBar, Static
 
 from crm_tui import clock
 from crm_tui.exchange import exporter
@@ -70,6 +74,14 @@ register(
         "ui.export.what_unknown": (
             "What the list shows (it could not be counted: {reason})",
             "Lo que muestra la lista (no se pudo contar: {reason})",
+        ),
+        "ui.export.what_internal_only": (
+            "The list shows only internal interactions: leaving them out leaves nothing to write",
+            "La lista solo muestra interacciones internas: sin ellas no queda nada que escribir",
+        ),
+        "ui.export.no_internal": (
+            "Leave internal interactions out (a file for a customer)",
+            "Dejar fuera las interacciones internas (un archivo para un cliente)",
         ),
         "ui.export.what_single": (
             "Interaction {id} with its comments and history",
@@ -165,6 +177,7 @@ register(
         "ui.export.key.start": ("Export", "Exportar"),
         "ui.export.key.next_format": ("Next format", "Formato siguiente"),
         "ui.export.key.previous_format": ("Previous format", "Formato anterior"),
+        "ui.export.key.no_internal": ("Internal out", "Sin internas"),
         "ui.export.key.cancel": ("Cancel", "Cancelar"),
     }
 )
@@ -260,6 +273,15 @@ def format_line(chosen: str) -> Content:
     return Content.assemble(*parts)
 
 
+def without_internal(f: InteractionFilter) -> InteractionFilter | None:
+    """What a list export leaving internal interactions out writes, as the
+    exporter reads it; None when the list shows only internal ones (the
+    exporter refuses that: there is nothing to write)."""
+    if f.internal:
+        return None
+    return replace(f, internal=False)
+
+
 def format_note(suffix: str, single: bool) -> str:
     key = f"ui.export.note.{suffix.lstrip('.')}"
     return t(f"{key}_single" if single else key)
@@ -312,6 +334,9 @@ class ExportDialog(DialogScreen[Path | None]):
     ExportDialog .export-note {
         color: $text-muted;
     }
+    ExportDialog #export-no-internal {
+        margin-top: 1;
+    }
     ExportDialog #export-file-label {
         margin-top: 1;
     }
@@ -357,6 +382,14 @@ class ExportDialog(DialogScreen[Path | None]):
             priority=True,
             id="export_previous_format",
         ),
+        # Priority: the path input takes the keys a person types.
+        Binding(
+            "ctrl+t",
+            "toggle_internal",
+            "ui.export.key.no_internal",
+            priority=True,
+            id="export_no_internal",
+        ),
         Binding("escape", "cancel", "ui.export.key.cancel", id="export_cancel"),
     ]
 
@@ -369,6 +402,8 @@ class ExportDialog(DialogScreen[Path | None]):
         self.suffix = FORMATS[0]
         self.total: int | None = None
         """The rows a list export writes, once counted."""
+        self.exclude_internal = False
+        """Leave internal interactions out: a file meant for a customer."""
         self._cancel: threading.Event | None = None
         """Set while an export runs; setting it stops the export."""
         self._replacing: Path | None = None
@@ -394,6 +429,9 @@ class ExportDialog(DialogScreen[Path | None]):
                 id="export-format-note",
                 classes="export-note",
             )
+            yield Checkbox(
+                safe.plain_line(t("ui.export.no_internal")), compact=True, id="export-no-internal"
+            )
             yield Label(t("ui.export.file"), id="export-file-label", classes="export-note")
             yield PathInput(typed, id="export-path")
             yield Label(id="export-message", classes="-empty")
@@ -404,14 +442,7 @@ class ExportDialog(DialogScreen[Path | None]):
 
     def on_mount(self) -> None:
         self.path_input.cursor_position = len(self.path_input.value)
-        if isinstance(self.subject, InteractionFilter):
-            run_db(
-                self,
-                partial(count_interactions, self.subject),
-                done=self._counted,
-                failed=self._count_failed,
-                group="export-count",
-            )
+        self._count()
 
     def on_unmount(self) -> None:
         # The app is closing (or the dialog went) with an export running:
@@ -434,15 +465,45 @@ class ExportDialog(DialogScreen[Path | None]):
             return t("ui.export.what_single", id=self.subject)
         return t("ui.export.counting")
 
+    def _count(self) -> None:
+        """Count what a list export writes, internal interactions left out
+        or not (a newer count drops an older one)."""
+        if not isinstance(self.subject, InteractionFilter):
+            return
+        exported = without_internal(self.subject) if self.exclude_internal else self.subject
+        if exported is None:
+            self.total = 0
+            self._show_what(t("ui.export.what_internal_only"))
+            return
+        self.total = None
+        self._show_what(t("ui.export.counting"))
+        run_db(
+            self,
+            partial(count_interactions, exported),
+            done=self._counted,
+            failed=self._count_failed,
+            group="export-count",
+        )
+
     def _counted(self, count: int) -> None:
         self.total = count
-        self.query_one("#export-what", Label).update(safe.plain_line(what_text(count)))
+        self._show_what(what_text(count))
         if self.running:
             self.bar.update(total=count)
 
     def _count_failed(self, _error: CrmError | DatabaseError, reason: str) -> None:
-        text = t("ui.export.what_unknown", reason=reason)
+        self._show_what(t("ui.export.what_unknown", reason=reason))
+
+    def _show_what(self, text: str) -> None:
         self.query_one("#export-what", Label).update(safe.plain_line(text))
+
+    def action_toggle_internal(self) -> None:
+        self.query_one("#export-no-internal", Checkbox).toggle()
+
+    @on(Checkbox.Changed, "#export-no-internal")
+    def _internal_switched(self, event: Checkbox.Changed) -> None:
+        self.exclude_internal = event.value
+        self._count()
 
     # -- format and path --------------------------------------------------------------
 
@@ -480,7 +541,7 @@ class ExportDialog(DialogScreen[Path | None]):
     # -- starting ---------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"start", "next_format", "choose_format"}:
+        if action in {"start", "next_format", "choose_format", "toggle_internal"}:
             return not self.running
         return True
 
@@ -519,6 +580,7 @@ class ExportDialog(DialogScreen[Path | None]):
         self._show_rows(0)
         self.query_one("#export-dialog").add_class("-running")
         self.path_input.disabled = True
+        self.query_one("#export-no-internal", Checkbox).disabled = True
         self._say(t("ui.export.running"))
         self.refresh_bindings()
         subject, lang = self.subject, language()
@@ -535,6 +597,7 @@ class ExportDialog(DialogScreen[Path | None]):
                 cancel=cancel,
                 lang=lang,
                 actor=crm.actor,
+                exclude_internal=self.exclude_internal,
             )
         else:
             job = partial(
@@ -547,6 +610,7 @@ class ExportDialog(DialogScreen[Path | None]):
                 by=person_label(crm.actor) if crm.actor is not None else None,
                 database=crm.options.target.describe(),
                 actor=crm.actor,
+                exclude_internal=self.exclude_internal,
             )
         run_db(
             self,
@@ -589,6 +653,7 @@ class ExportDialog(DialogScreen[Path | None]):
         self._cancel = None
         self.query_one("#export-dialog").remove_class("-running")
         self.path_input.disabled = False
+        self.query_one("#export-no-internal", Checkbox).disabled = False
         self.path_input.focus()
         self.refresh_bindings()
         if isinstance(error, ExportCancelled):
