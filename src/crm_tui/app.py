@@ -62,6 +62,7 @@ from crm_tui.services.users import resolve_actor
 from crm_tui.settings import load_settings, save_theme
 from crm_tui.store import db as store_db
 from crm_tui.ui_text import explain, localise_bindings
+from crm_tui.upgrade_notice import notify_upgrade
 from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
 
@@ -466,7 +467,7 @@ class CrmApp(App[None]):
     def _open_database(self) -> None:
         try:
             try:
-                store_db.connect(self.options.target)
+                store_db.connect(self.options.target, upgraded=partial(notify_upgrade, self))
                 if not list_types():
                     install_defaults()  # a new database: the shipped types
                 actor = resolve_actor(self.options.username)

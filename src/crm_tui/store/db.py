@@ -16,13 +16,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Literal, ParamSpec, TypeVar
 from urllib.parse import parse_qsl, unquote, urlparse
 
 from peewee import Database, DatabaseError, OperationalError, PostgresqlDatabase, SqliteDatabase
 
 from crm_tui.services.errors import DatabaseBusy, StoreError
 from crm_tui.store.models import database
+
+if TYPE_CHECKING:
+    from crm_tui.store.migrations import Upgrade
 
 ENV_DB = "CRM_TUI_DB"
 BUSY_TIMEOUT_SECONDS = 10
@@ -102,9 +105,16 @@ def _postgres(url: str) -> PostgresqlDatabase:
     return PostgresqlDatabase(name, **params)
 
 
-def connect(target: Target, *, create: bool = True, migrate: bool = True) -> Database:
+def connect(
+    target: Target,
+    *,
+    create: bool = True,
+    migrate: bool = True,
+    upgraded: Callable[[Upgrade], None] | None = None,
+) -> Database:
     """Open `target`, bring its schema up to date, and make it the database
-    every model uses. A missing SQLite file is created only if `create`."""
+    every model uses. A missing SQLite file is created only if `create`;
+    `upgraded` is told of an existing database brought to a newer schema."""
     from crm_tui.store import migrations
 
     if target.engine == "sqlite":
@@ -125,7 +135,7 @@ def connect(target: Target, *, create: bool = True, migrate: bool = True) -> Dat
     database.initialize(db)
     try:
         if migrate:
-            migrations.migrate(db)
+            migrations.migrate(db, upgraded=upgraded)
         else:
             migrations.check_not_newer(db)
     except StoreError:

@@ -8,13 +8,16 @@ program and is refused rather than misread.
 
 Before upgrading a database that already holds rows, the runner has it
 backed up (`services.backup.back_up_before_migration`): a SQLite copy beside
-the file, a pg_dump file for PostgreSQL when pg_dump is installed.
+the file, a pg_dump file for PostgreSQL when pg_dump is installed. The
+caller may ask to be told of an upgrade (an `Upgrade`: from which version,
+to which, where the copy is), so that the TUI can show it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from peewee import Database
 
@@ -48,6 +51,17 @@ MIGRATIONS: tuple[Migration, ...] = (
 LATEST = MIGRATIONS[-1].version
 
 
+@dataclass(frozen=True)
+class Upgrade:
+    """A database that held a schema (`found`) brought up to `version`;
+    `backup`: the copy of it as it was, None when none was made (no rows to
+    keep, or PostgreSQL without pg_dump)."""
+
+    found: int
+    version: int
+    backup: Path | None
+
+
 def _engine(db: Database) -> str:
     from crm_tui.store.db import engine_of
 
@@ -68,21 +82,27 @@ def check_not_newer(db: Database) -> int:
     return version
 
 
-def migrate(db: Database, up_to: int | None = None) -> list[Migration]:
+def migrate(
+    db: Database, up_to: int | None = None, *, upgraded: Callable[[Upgrade], None] | None = None
+) -> list[Migration]:
     """Apply every missing migration (up to version `up_to`, default all)
     in one transaction, so that an upgrade interrupted at any moment leaves
-    the old schema whole, never one in between; return those applied."""
+    the old schema whole, never one in between; return those applied.
+    `upgraded` is told of an existing database this call upgraded, once
+    the upgrade is committed (not of a new one, nor of one another process
+    upgraded meanwhile)."""
     version = check_not_newer(db)
     pending = [
         m for m in MIGRATIONS if m.version > version and (up_to is None or m.version <= up_to)
     ]
     if not pending:
         return []
+    backup = None
     if version > 0:
         # Services build on the store; the runner reaches up only for this.
         from crm_tui.services.backup import back_up_before_migration
 
-        back_up_before_migration(db, version, pending[-1].version)
+        backup = back_up_before_migration(db, version, pending[-1].version)
     engine = _engine(db)
     with db.atomic():
         if engine == "postgres":
@@ -94,9 +114,8 @@ def migrate(db: Database, up_to: int | None = None) -> list[Migration]:
         )
         # Another process may have migrated while we waited for the lock.
         done = current_version(db)
-        for migration in pending:
-            if migration.version <= done:
-                continue
+        applied_here = [migration for migration in pending if migration.version > done]
+        for migration in applied_here:
             migration.apply(db, engine)
             mark = db.param
             db.execute_sql(
@@ -104,4 +123,6 @@ def migrate(db: Database, up_to: int | None = None) -> list[Migration]:
                 f"VALUES ({mark}, {mark}, {mark})",
                 (migration.version, migration.name, clock.now().isoformat(sep=" ")),
             )
+    if upgraded is not None and version > 0 and applied_here:
+        upgraded(Upgrade(version, applied_here[-1].version, backup))
     return pending
