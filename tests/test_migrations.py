@@ -55,7 +55,7 @@ def test_a_schema_1_database_gets_every_later_migration(
     made_by_version(empty, 1, monkeypatch)
     assert "ix_interaction_facets" not in indexes_of("interaction")
     applied = migrations.migrate(store_db.current())
-    assert [m.version for m in applied] == [2, 3, 4, 5]
+    assert [m.version for m in applied] == list(range(2, migrations.LATEST + 1))
     assert {"ix_interaction_facets", "ix_interaction_campaign"} <= indexes_of("interaction")
     assert migrations.current_version(store_db.current()) == migrations.LATEST
 
