@@ -21,7 +21,8 @@ cannot fill, but not with the rows; import of each exported
 .csv, .xlsx and .xls into a new empty database, with its validation, and
 a count of what arrived. Once, on SQLite, the floor: the same cells
 written by bare openpyxl in write-only mode, read with plain sqlite3
-(`--floor`), against which the .xlsx export's time is shown.
+(`--floor`), on both databases, against which the .xlsx export's time
+and memory are shown.
 
 A format the command does not handle yet, or any failure, is a failed
 cell with the last line the command wrote to stderr; the other measures
@@ -48,10 +49,10 @@ if TYPE_CHECKING:
 
 EXPORT_FORMATS = (".xlsx", ".xls", ".csv", ".ics")
 IMPORT_FORMATS = (".csv", ".xlsx", ".xls")  # the formats import reads
-IMPORTER = "bench"  # who imports (the demo's own login)
+ACTOR = "bench"  # who exports and imports (the demo's own login, an admin)
 # The exporter streams when its peak memory at ten times the rows grows by
 # no more than SQLite's page cache (which a small database cannot fill: the
-# cache grows with the file, up to the size the app sets) and this much.
+# cache grows with the file, up to the size the export sets) and this much.
 # Holding the rows instead would take about 2 KB each: 180 MB more.
 STREAMING_SLACK_MB = 10.0
 # The floor's query: the interchange columns (exchange/columns.py COLUMNS,
@@ -147,19 +148,22 @@ class ExchangeResult:
     engines: list[EngineResult]
     floor: Measure | None  # bare openpyxl on the first SQLite database
     floor_rows: int = 0
+    small_floor: Measure | None = None  # ... and on its smaller one
+    small_floor_rows: int = 0
     helper_mb: float = 0.0  # the spawning helper's own peak: no figure can be lower
 
     @property
     def failed(self) -> bool:
-        floor_failed = self.floor is not None and not self.floor.ok
+        floors = (self.floor, self.small_floor)
+        floor_failed = any(floor is not None and not floor.ok for floor in floors)
         return floor_failed or any(engine.failed for engine in self.engines)
 
     @property
     def cpu_seconds(self) -> float:
         """CPU time of every command measured: what the section costs on
         an idle machine, whatever the wall times say under load."""
-        floor = [self.floor] if self.floor is not None else []
-        measures = [*floor, *(measure for engine in self.engines for measure in engine.measures)]
+        floors = [floor for floor in (self.floor, self.small_floor) if floor is not None]
+        measures = [*floors, *(measure for engine in self.engines for measure in engine.measures)]
         return sum(measure.cpu_seconds for measure in measures)
 
 
@@ -176,9 +180,14 @@ def measure_exchange(
         result.engines.append(measure_engine(engine, workdir / engine.engine, say))
     sqlite = next((engine for engine in databases if engine.engine == "sqlite"), None)
     if sqlite is not None:
-        say(f"measuring the floor: {sqlite.rows:,} rows by bare openpyxl write-only")
+        say(
+            f"measuring the floor: {sqlite.rows:,} and {sqlite.small_rows:,} rows "
+            "by bare openpyxl write-only"
+        )
         result.floor = measure_floor(sqlite.location, workdir / "floor.xlsx")
         result.floor_rows = sqlite.rows
+        result.small_floor = measure_floor(sqlite.small_location, workdir / "small-floor.xlsx")
+        result.small_floor_rows = sqlite.small_rows
     result.helper_mb = helper_baseline_mb()
     return result
 
@@ -195,14 +204,16 @@ def measure_engine(db: Databases, folder: Path, say: Callable[[str], None]) -> E
     folder.mkdir(parents=True, exist_ok=True)
     result = EngineResult(db.engine, db.rows, db.small_rows)
     if db.engine == "sqlite":
-        result.page_cache_mb = page_cache_mb(db.location)
+        result.page_cache_mb = page_cache_mb()
     for suffix in EXPORT_FORMATS:
         say(f"measuring {db.engine}: export {db.rows:,} and {db.small_rows:,} rows to {suffix}")
         out = folder / f"interactions{suffix}"
-        result.exports[suffix] = crm_tui("export", "--db", db.location, "--out", str(out))
+        result.exports[suffix] = crm_tui(
+            "export", "--db", db.location, "--out", str(out), "--by", ACTOR
+        )
         small_out = folder / f"small{suffix}"
         result.small_exports[suffix] = crm_tui(
-            "export", "--db", db.small_location, "--out", str(small_out)
+            "export", "--db", db.small_location, "--out", str(small_out), "--by", ACTOR
         )
         small_out.unlink(missing_ok=True)
     if result.exports[".ics"].ok:
@@ -214,7 +225,7 @@ def measure_engine(db: Databases, folder: Path, say: Callable[[str], None]) -> E
             result.imports[suffix] = Measure(failure=f"no {suffix} export to import")
             continue
         target = db.empty()
-        result.imports[suffix] = crm_tui("import", str(source), "--db", target, "--by", IMPORTER)
+        result.imports[suffix] = crm_tui("import", str(source), "--db", target, "--by", ACTOR)
         if result.imports[suffix].ok:
             result.imported[suffix] = count_interactions(target)
     return result
@@ -267,18 +278,12 @@ def count_events(path: Path) -> int:
         return sum(1 for line in file if line.rstrip("\r\n") == "BEGIN:VEVENT")
 
 
-def page_cache_mb(location: str) -> float:
-    """The page cache the app gives a SQLite connection (its `cache_size`)."""
-    from crm_tui.store.db import close, connect, current, resolve_target
+def page_cache_mb() -> float:
+    """The page cache an export gives its SQLite connection (the app's
+    own is larger; the exporter lowers it while it reads)."""
+    from crm_tui.exchange.exporter import EXPORT_PAGE_CACHE_KIB
 
-    connect(resolve_target(location), create=False, migrate=False)
-    try:
-        pages = current().execute_sql("PRAGMA cache_size").fetchone()[0]
-        page_size = current().execute_sql("PRAGMA page_size").fetchone()[0]
-    finally:
-        close()
-    # Negative: a size in KiB; positive: a number of pages.
-    return -pages / 1024 if pages < 0 else pages * page_size / 1024 / 1024
+    return EXPORT_PAGE_CACHE_KIB / 1024
 
 
 def count_interactions(location: str) -> int:
@@ -305,9 +310,17 @@ def mb_text(measure: Measure) -> str:
     return "-" if measure.failure else f"{measure.rss_mb:.0f}"
 
 
+def against(measure: Measure, floor: Measure | None) -> str:
+    """`measure`'s time as a multiple of the floor's ("-" if either failed)."""
+    if floor is None or not (measure.ok and floor.ok):
+        return "-"
+    return f"{measure.seconds / floor.seconds:.2f}×"
+
+
 def export_table(result: ExchangeResult) -> tuple[list[str], list[list[str]]]:
     """Headings and rows: per engine and format, the full export, the
-    small one, how memory grew, and the .xlsx time against the floor."""
+    small one, how memory grew, and the .xlsx time against the floor (the
+    full export's, then the small one's); last, the floor itself."""
     headings = [
         "engine",
         "export to",
@@ -321,7 +334,7 @@ def export_table(result: ExchangeResult) -> tuple[list[str], list[list[str]]]:
         "streams",
         "time vs floor",
     ]
-    floor = result.floor
+    floor, small_floor = result.floor, result.small_floor
     table = []
     for engine in result.engines:
         for suffix in EXPORT_FORMATS:
@@ -335,8 +348,8 @@ def export_table(result: ExchangeResult) -> tuple[list[str], list[list[str]]]:
                 ratio = f"{full.rss_mb / small.rss_mb:.2f}"
                 streams = f"{'yes' if engine.streams(suffix) else 'NO'} ({round(growth):+d} MB)"
             against_floor = "-"
-            if suffix == ".xlsx" and full.ok and floor is not None and floor.ok:
-                against_floor = f"{full.seconds / floor.seconds:.1f}×"
+            if suffix == ".xlsx":
+                against_floor = f"{against(full, floor)} (small {against(small, small_floor)})"
             table.append(
                 [
                     engine.engine,
@@ -353,6 +366,11 @@ def export_table(result: ExchangeResult) -> tuple[list[str], list[list[str]]]:
                 ]
             )
     if floor is not None:
+        small = small_floor or Measure(failure="not measured")
+        ratio = growth = "-"
+        if floor.ok and small.ok:
+            ratio = f"{floor.rss_mb / small.rss_mb:.2f}"
+            growth = f"({round(floor.rss_mb - small.rss_mb):+d} MB)"
         table.append(
             [
                 "sqlite",
@@ -360,8 +378,12 @@ def export_table(result: ExchangeResult) -> tuple[list[str], list[list[str]]]:
                 f"{result.floor_rows:,}",
                 seconds_text(floor),
                 mb_text(floor),
-                *["-"] * 5,
-                "1.0×" if floor.ok else "-",
+                f"{result.small_floor_rows:,}",
+                seconds_text(small),
+                mb_text(small),
+                ratio,
+                growth,
+                "1.00×",
             ]
         )
     return headings, table
@@ -392,8 +414,8 @@ def import_table(result: ExchangeResult) -> tuple[list[str], list[list[str]]]:
 
 def exchange_notes(result: ExchangeResult) -> list[str]:
     notes = [
-        "Exchange: one run of each command (`crm-tui export --db DB --out FILE`, "
-        f"`crm-tui import FILE --db NEW --by {IMPORTER}`), each in its own process; time is "
+        f"Exchange: one run of each command (`crm-tui export --db DB --out FILE --by {ACTOR}`, "
+        f"`crm-tui import FILE --db NEW --by {ACTOR}`), each in its own process; time is "
         "the command's wall time from its start to its exit, peak MB its peak resident memory "
         f"(`wait4` ru_maxrss; the helper that starts it accounts for {result.helper_mb:.0f} MB, "
         "the least any figure can show). Small: the same export of a smaller demo database "
@@ -408,7 +430,7 @@ def exchange_notes(result: ExchangeResult) -> list[str]:
         if measured:
             allowed = engine.page_cache_mb + STREAMING_SLACK_MB
             cache = (
-                f"SQLite's page cache, which the app sets to {engine.page_cache_mb:.1f} MB and "
+                f"SQLite's page cache, which the export sets to {engine.page_cache_mb:.1f} MB and "
                 f"the {engine.small_rows:,}-row file is too small to fill, plus "
                 if engine.page_cache_mb
                 else ""
@@ -429,12 +451,34 @@ def exchange_notes(result: ExchangeResult) -> list[str]:
             )
     if result.floor is not None:
         notes.append(
-            f"Floor: the same {result.floor_rows:,} rows' cells (the interchange columns, dates "
-            "as date cells, empty text as empty cells), read with plain sqlite3 from the SQLite "
-            "database and appended to `openpyxl.Workbook(write_only=True)`, in a process of its "
-            "own; time vs floor divides the .xlsx export's time by it (for PostgreSQL too: same "
-            "data, same writer)."
+            f"Floor: the same rows' cells ({result.floor_rows:,} and "
+            f"{result.small_floor_rows:,}: the interchange columns, dates as date cells, empty "
+            "text as empty cells), read with plain sqlite3 from the SQLite databases and "
+            "appended to `openpyxl.Workbook(write_only=True)`, each in a process of its own; "
+            "time vs floor divides the .xlsx export's time by the floor's on the same database "
+            "(for PostgreSQL too: same data)."
         )
+        notes += floor_memory_notes(result)
+    return notes
+
+
+def floor_memory_notes(result: ExchangeResult) -> list[str]:
+    """The .xlsx export's peak memory beside the floor's, at each size."""
+    notes = []
+    for engine in result.engines:
+        pairs = [
+            (result.floor_rows, engine.exports[".xlsx"], result.floor),
+            (result.small_floor_rows, engine.small_exports[".xlsx"], result.small_floor),
+        ]
+        shown = [
+            f"{rows:,} rows {export.rss_mb:.0f} MB against {floor.rss_mb:.0f} MB"
+            for rows, export, floor in pairs
+            if floor is not None and export.ok and floor.ok
+        ]
+        if shown:
+            notes.append(
+                f"{engine.engine} .xlsx export peak memory vs the floor: " + "; ".join(shown) + "."
+            )
     return notes
 
 

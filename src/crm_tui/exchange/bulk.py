@@ -23,7 +23,7 @@ from crm_tui.exchange.references import ReferencePlan
 from crm_tui.services import history, users
 from crm_tui.services.records import UserRecord
 from crm_tui.store import schema
-from crm_tui.store.bulk import chunks, in_chunks, insert_rows
+from crm_tui.store.bulk import chunks, insert_rows, lookup
 from crm_tui.store.db import current, engine_of, writes
 from crm_tui.store.ids import new_uid
 from crm_tui.store.models import Contact, Interaction, InteractionTag, Opportunity, Tag
@@ -100,15 +100,6 @@ class PendingRow:
         )
 
 
-def _ids_by(column: Any, values: Iterable[str]) -> dict[str, int]:
-    model = column.model
-    return {
-        key: row_id
-        for condition in in_chunks(column, values)
-        for key, row_id in model.select(column, model.id).where(condition).tuples()
-    }
-
-
 def _create_contacts(plan: ReferencePlan, actor: UserRecord, now: datetime) -> dict[int, int]:
     new = list(plan.new_contacts.values())
     for batch in chunks(new):
@@ -117,7 +108,7 @@ def _create_contacts(plan: ReferencePlan, actor: UserRecord, now: datetime) -> d
             [Contact.uid, Contact.code, Contact.name, Contact.created_at],
             [(new_uid(), contact.code, contact.name, now) for contact in batch],
         )
-    ids = _ids_by(Contact.code, plan.new_contacts)
+    ids = lookup(Contact.code, Contact.id, plan.new_contacts)
     history.record_many(
         history.CONTACT_CREATED,
         actor_id=actor.id,
@@ -141,7 +132,7 @@ def _create_opportunities(
             [*fields, Opportunity.created_at],
             [(new_uid(), o.code, o.title, contact_id, now) for o, contact_id in batch],
         )
-    ids = _ids_by(Opportunity.code, plan.new_opportunities)
+    ids = lookup(Opportunity.code, Opportunity.id, plan.new_opportunities)
     history.record_many(
         history.OPPORTUNITY_CREATED,
         actor_id=actor.id,
@@ -168,11 +159,11 @@ def _create_planned(plan: ReferencePlan, actor: UserRecord, now: datetime) -> di
 
 def _tag_ids(names: Iterable[str]) -> dict[str, int]:
     wanted = set(names)
-    found = _ids_by(Tag.name, wanted)
+    found = lookup(Tag.name, Tag.id, wanted)
     missing = sorted(wanted - set(found))
     for batch in chunks(missing):
         insert_rows(Tag, [Tag.uid, Tag.name], [(new_uid(), name) for name in batch])
-    found.update(_ids_by(Tag.name, missing))
+    found.update(lookup(Tag.name, Tag.id, missing))
     return found
 
 
@@ -200,7 +191,7 @@ def _write_batch(
         [(pending.uid, *row, 1, now, now) for pending, row in zip(batch, values, strict=True)],
     )
     # Ids by uid, not by position: neither engine promises RETURNING order.
-    ids = _ids_by(Interaction.uid, [pending.uid for pending in batch])
+    ids = lookup(Interaction.uid, Interaction.id, [pending.uid for pending in batch])
     insert_rows(
         InteractionTag,
         [InteractionTag.interaction, InteractionTag.tag],

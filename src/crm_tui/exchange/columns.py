@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from crm_tui.exchange import messages  # noqa: F401 (registers the message ids)
 from crm_tui.services.dates import format_interchange
@@ -137,10 +138,15 @@ class Header:
         filled cell beyond the header's columns raises CrmError: its value
         would otherwise be lost without a word."""
         width = len(self.positions)
-        if any(str(cell).strip() for cell in cells[width:]):
-            raise CrmError("exchange.error.too_many_cells", count=len(cells), expected=width)
-        values: dict[str, Cell] = {}
-        for column in COLUMNS:
-            index = self.positions.get(column)
-            values[column] = cells[index] if index is not None and index < len(cells) else ""
-        return values
+        count = len(cells)
+        if count > width and any(str(cell).strip() for cell in cells[width:]):
+            raise CrmError("exchange.error.too_many_cells", count=count, expected=width)
+        return {
+            column: cells[index] if index is not None and index < count else ""
+            for column, index in zip(COLUMNS, self._indexes, strict=True)
+        }
+
+    @cached_property
+    def _indexes(self) -> tuple[int | None, ...]:
+        """Where each of `COLUMNS` sits in a row (None: not in the file)."""
+        return tuple(self.positions.get(column) for column in COLUMNS)

@@ -41,7 +41,8 @@ def escape_cell(text: str) -> str:
 
 def unescape_cell(text: str) -> str:
     """The inverse of `escape_cell`."""
-    return text[1:] if _HAS_APOSTROPHE.match(text) else text
+    # Most cells do not start with an apostrophe: no pattern to run.
+    return text[1:] if text[:1] == "'" and _HAS_APOSTROPHE.match(text) else text
 
 
 def _cell_text(cell: Cell | None) -> str:

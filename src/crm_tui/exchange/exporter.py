@@ -27,6 +27,7 @@ import os
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from crm_tui.services.errors import CrmError
 from crm_tui.services.listing import get_interaction, iter_interactions
 from crm_tui.services.permissions import EXPORT, require
 from crm_tui.services.records import InteractionFilter, InteractionRecord, UserRecord
+from crm_tui.store.db import current, engine_of
 
 register(
     {
@@ -57,6 +59,11 @@ register(
 )
 
 PROGRESS_EVERY = 500
+# SQLite's page cache while exporting, in KiB (PRAGMA cache_size takes a
+# negative number as KiB). An export reads each page about once, so the
+# app's large cache (64 MB, for lists read again and again) would only
+# grow with the file: measured on 100,000 rows, the same time with 2 MB.
+EXPORT_PAGE_CACHE_KIB = 2_048
 
 
 class ExportCancelled(CrmError):
@@ -243,7 +250,8 @@ def _write(
 ) -> int:
     temporary = _reserve_temporary(path)
     try:
-        written = writer(temporary, export)
+        with _small_page_cache():
+            written = writer(temporary, export)
         _flush_to_disk(temporary)
         os.replace(temporary, path)
     except OSError as exc:
@@ -255,6 +263,22 @@ def _write(
     if progress is not None:
         progress(export.records.count)
     return written
+
+
+@contextmanager
+def _small_page_cache() -> Iterator[None]:
+    """Keep SQLite's page cache small while the export reads, on this
+    thread's connection, giving it back its own size after."""
+    database = current()
+    if engine_of(database) != "sqlite":
+        yield
+        return
+    (before,) = database.execute_sql("PRAGMA cache_size").fetchone()
+    database.execute_sql(f"PRAGMA cache_size = -{EXPORT_PAGE_CACHE_KIB:d}")
+    try:
+        yield
+    finally:
+        database.execute_sql(f"PRAGMA cache_size = {int(before):d}")
 
 
 def _reserve_temporary(path: Path) -> Path:

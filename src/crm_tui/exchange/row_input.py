@@ -63,6 +63,11 @@ def _clean_name(text: str) -> str:
     return sys.intern(clean_line(text))
 
 
+# `internal` holds one of a few spellings on every row: each is read once
+# (a spelling that is not a flag raises every time: errors are not cached).
+_flag = lru_cache(maxsize=64)(parse_flag)
+
+
 def _name(cell: Cell) -> str:
     """A name or code that repeats on many rows: cleaned once, then shared."""
     return _clean_name(_text(cell))
@@ -109,7 +114,7 @@ class RowInput:
                 return None
 
         try:
-            internal = parse_flag(_text(values["internal"]), "internal")
+            internal = _flag(_text(values["internal"]), "internal")
         except ValidationError as exc:
             problems.extend(problems_of(exc))
             internal = False

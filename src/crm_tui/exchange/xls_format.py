@@ -41,13 +41,8 @@ from typing import Any
 
 from crm_tui.exchange.columns import Cell, cell_text
 from crm_tui.exchange.sheets import CELL_LIMIT, Sheet, check_fits
-from crm_tui.exchange.xlsx_format import (
-    DATE_FORMAT,
-    FIRST_EXCEL_DATE,
-    SHEET_TITLE,
-    _cell,
-    xml_safe,
-)
+from crm_tui.exchange.xlsx_format import SHEET_TITLE, _cell
+from crm_tui.exchange.xlsx_writer import DATE_FORMAT, FIRST_EXCEL_DATE, xml_safe
 from crm_tui.i18n import register
 from crm_tui.services.errors import CrmError
 
