@@ -24,11 +24,8 @@ from crm_tui.store.models import Contact, Interaction, Opportunity, User
 
 
 def existing_uids(uids: Iterable[str]) -> set[str]:
-    return {
-        uid
-        for condition in in_chunks(Interaction.uid, uids)
-        for (uid,) in Interaction.select(Interaction.uid).where(condition).tuples()
-    }
+    # Written-out lookups: every row of a file exported elsewhere has an id.
+    return set(lookup(Interaction.uid, Interaction.id, uids))
 
 
 @dataclass(frozen=True)
