@@ -12,7 +12,7 @@ from peewee import JOIN
 
 from crm_tui import clock
 from crm_tui.services.records import HistoryRecord
-from crm_tui.store.bulk import chunks, insert_rows
+from crm_tui.store.batch_insert import insert_all
 from crm_tui.store.ids import new_uid
 from crm_tui.store.models import HistoryEvent, User
 
@@ -113,25 +113,24 @@ _BULK_FIELDS = [
 
 def record_many(action: str, *, actor_id: int, at: datetime, items: Sequence[HistoryItem]) -> None:
     """What `record` writes, for many events of one action (an import, a
-    campaign), in multi-row inserts."""
-    for chunk in chunks(items):
-        insert_rows(
-            HistoryEvent,
-            _BULK_FIELDS,
-            [
-                (
-                    new_uid(),
-                    at,
-                    actor_id,
-                    action,
-                    interaction_id,
-                    contact_id,
-                    opportunity_id,
-                    encode_details(details),
-                )
-                for interaction_id, contact_id, opportunity_id, details in chunk
-            ],
-        )
+    campaign), in one COPY on PostgreSQL, multi-row inserts on SQLite."""
+    insert_all(
+        HistoryEvent,
+        _BULK_FIELDS,
+        [
+            (
+                new_uid(),
+                at,
+                actor_id,
+                action,
+                interaction_id,
+                contact_id,
+                opportunity_id,
+                encode_details(details),
+            )
+            for interaction_id, contact_id, opportunity_id, details in items
+        ],
+    )
 
 
 def list_history(
