@@ -308,8 +308,9 @@ def _tag_ids(names: tuple[str, ...]) -> list[int]:
     return [existing[name] for name in names]
 
 
-def _write_tags(interaction_id: int, names: tuple[str, ...]) -> None:
-    InteractionTag.delete().where(InteractionTag.interaction == interaction_id).execute()
+def _write_tags(interaction_id: int, names: tuple[str, ...], *, replacing: bool = True) -> None:
+    if replacing:
+        InteractionTag.delete().where(InteractionTag.interaction == interaction_id).execute()
     rows = [{"interaction": interaction_id, "tag": tag_id} for tag_id in _tag_ids(names)]
     if rows:
         InteractionTag.insert_many(rows).execute()
@@ -335,7 +336,7 @@ def create_interaction(
     values = validate(draft, resolver, now)
     tags = values.pop("tags")
     new_id = Interaction.insert(created_at=now, updated_at=now, version=1, **values).execute()
-    _write_tags(new_id, tags)
+    _write_tags(new_id, tags, replacing=False)  # a new row has no tags yet
     type_record = resolver.types.by_id(values["type"])
     details = {
         "type": type_record.code,
