@@ -4,7 +4,6 @@ checked through the services a user's screens and commands go through."""
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -274,7 +273,7 @@ def test_a_failed_build_leaves_nothing_half_written(empty_target: store_db.Targe
         demo.build_demo(empty_target, **SMALL, progress=stop_midway)
 
     if empty_target.engine == "sqlite":
-        assert not list(Path(empty_target.location).parent.glob("demo.db*"))
+        assert not list(Path(empty_target.location).parent.glob("*demo.db*"))
     else:
         store_db.connect(empty_target)
         assert scalar("SELECT COUNT(*) FROM contact") == 0
@@ -300,24 +299,55 @@ def test_impossible_requests_are_refused_before_anything_is_created(
     assert not path.exists()
 
 
-def dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    """What a user sees of a demo, table by table, in id order."""
-    queries = {
-        "user": 'SELECT id, uid, username, display_name, email, role FROM "user"',
-        "contact": "SELECT id, uid, code, name, company, phone, email, credit_hold FROM contact",
-        "opportunity": "SELECT id, uid, code, title, stage, sub_stage, value FROM opportunity",
-        "interaction": (
-            "SELECT id, uid, type_id, kind, status, subject, note, outcome, contact_id, "
-            "opportunity_id, user_id, occurred_at, due_at FROM interaction"
-        ),
-        "comment": "SELECT id, uid, interaction_id, author_id, kind, body FROM comment",
-        "history_event": "SELECT id, uid, at, action, interaction_id, details FROM history_event",
+# What a user sees of a demo, table by table, in order; times, flags
+# and amounts as text and whole numbers, which both engines give alike.
+DUMP_QUERIES = {
+    "user": 'SELECT id, uid, username, display_name, email, role FROM "user" ORDER BY id',
+    "contact": (
+        "SELECT id, uid, code, name, company, phone, email, CAST(credit_hold AS INTEGER), "
+        "owner_id, CAST(created_at AS TEXT) FROM contact ORDER BY id"
+    ),
+    "opportunity": (
+        "SELECT id, uid, code, title, contact_id, stage, sub_stage, CAST(value AS INTEGER) "
+        "FROM opportunity ORDER BY id"
+    ),
+    "interaction": (
+        "SELECT id, uid, type_id, kind, status, priority, direction, CAST(internal AS INTEGER), "
+        "subject, note, outcome, contact_id, opportunity_id, user_id, created_by_id, "
+        "CAST(occurred_at AS TEXT), CAST(starts_at AS TEXT), CAST(due_at AS TEXT), location, "
+        "version, CAST(updated_at AS TEXT) FROM interaction ORDER BY id"
+    ),
+    "interaction_tag": (
+        "SELECT interaction_id, tag_id FROM interaction_tag ORDER BY interaction_id, tag_id"
+    ),
+    "comment": (
+        "SELECT id, uid, interaction_id, author_id, kind, body, CAST(created_at AS TEXT) "
+        "FROM comment ORDER BY id"
+    ),
+    "history_event": (
+        "SELECT id, uid, CAST(at AS TEXT), actor_id, action, contact_id, opportunity_id, "
+        "interaction_id, details FROM history_event ORDER BY id"
+    ),
+    "notification": (
+        "SELECT id, uid, user_id, actor_id, interaction_id, text, CAST(read_at AS TEXT) "
+        "FROM notification ORDER BY id"
+    ),
+}
+
+
+def dump_current() -> dict[str, list[tuple[Any, ...]]]:
+    return {
+        table: [tuple(row) for row in store_db.current().execute_sql(sql)]
+        for table, sql in DUMP_QUERIES.items()
     }
-    with sqlite3.connect(path) as connection:
-        return {
-            table: connection.execute(f"{sql} ORDER BY id").fetchall()
-            for table, sql in queries.items()
-        }
+
+
+def dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    store_db.connect(store_db.Target("sqlite", str(path)))
+    try:
+        return dump_current()
+    finally:
+        store_db.close()
 
 
 def build_file(path: Path, seed: int) -> dict[str, list[tuple[Any, ...]]]:
@@ -397,3 +427,57 @@ def test_the_list_reads_the_newest_page_from_its_index(tmp_path: Path) -> None:
     )
     assert any("ix_interaction_occurred" in step for step in plan), plan
     assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
+def test_the_same_seed_gives_the_same_data_on_both_engines(
+    tmp_path: Path, pg_template: str
+) -> None:
+    on_sqlite = build_file(tmp_path / "demo.db", seed=9)
+    name, url = fresh_postgres(pg_template)
+    try:
+        demo.build_demo(store_db.Target("postgres", url), seed=9, login="tester", **SMALL)
+        store_db.connect(store_db.Target("postgres", url))
+        on_postgres = dump_current()
+    finally:
+        store_db.close()
+        drop_postgres(name)
+
+    assert {table: len(rows) for table, rows in on_postgres.items()} == {
+        table: len(rows) for table, rows in on_sqlite.items()
+    }
+    for table, rows in on_sqlite.items():
+        assert on_postgres[table] == rows, table
+
+
+def test_default_proportions_follow_the_interactions(empty_target: store_db.Target) -> None:
+    """Without a contact count: one contact per 20 interactions (so 50,000
+    at a million), four opportunities per contact, and comments, tags,
+    mentions and history in the same proportion to the interactions at any
+    size."""
+    interactions = 12_000
+
+    summary = demo.build_demo(empty_target, login="tester", seed=2, interactions=interactions)
+    store_db.connect(empty_target)
+
+    assert summary.contacts == interactions // demo.INTERACTIONS_PER_CONTACT == 600
+    assert summary.opportunities == demo.OPPORTUNITIES_PER_CONTACT * summary.contacts
+    assert (
+        scalar(
+            "SELECT MIN(n) FROM (SELECT COUNT(*) AS n FROM opportunity GROUP BY contact_id) AS c"
+        )
+        >= 1
+    )
+    assert summary.interactions == scalar("SELECT COUNT(*) FROM interaction") == interactions
+    per_interaction = {
+        "comments": summary.comments / interactions,
+        "history": summary.history_events / interactions,
+        "notifications": summary.notifications / interactions,
+        "tags": scalar("SELECT COUNT(*) FROM interaction_tag") / interactions,
+    }
+    assert 0.12 < per_interaction["comments"] < 0.16, per_interaction
+    assert 2.1 < per_interaction["history"] < 2.4, per_interaction
+    assert 0.03 < per_interaction["notifications"] < 0.05, per_interaction
+    assert 0.32 < per_interaction["tags"] < 0.38, per_interaction
+    # Most interactions belong to one of the contact's opportunities.
+    share = scalar("SELECT COUNT(*) FROM interaction WHERE opportunity_id IS NOT NULL")
+    assert 0.82 < share / interactions < 0.88

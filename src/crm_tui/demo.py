@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 import multiprocessing
+import os
 import random
 import threading
 import time
@@ -46,12 +47,14 @@ from crm_tui.store import schema
 
 # Bumped whenever the generated data changes, so that cached benchmark
 # databases built by an older generator are rebuilt.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 DEFAULT_CONTACTS = 500
 DEFAULT_INTERACTIONS = 20_000
-# Without a contact count, one contact per this many interactions (at least the default).
-INTERACTIONS_PER_CONTACT = 40
+# Without a contact count, one contact per this many interactions (at least
+# the default): a million interactions come with 50,000 contacts and, at
+# four each, 200,000 opportunities, the sizes issue 8 measures at.
+INTERACTIONS_PER_CONTACT = 20
 OPPORTUNITIES_PER_CONTACT = 4
 MAX_CONTACTS = 2_000_000
 MAX_INTERACTIONS = 50_000_000
@@ -117,7 +120,10 @@ def build_demo(
     up to three weeks ahead, with comments, mentions and their history.
 
     Refuses a database that already holds contacts or interactions. The
-    load is one transaction; a SQLite file it created is removed on failure."""
+    load is one transaction. A new SQLite file is built under another name
+    and renamed into place only once complete, so an interrupted build (even
+    a killed process) never leaves a file at `target` that looks like a
+    finished demo; on failure the partial file is removed."""
     interactions = DEFAULT_INTERACTIONS if interactions is None else interactions
     if contacts is None:
         contacts = max(DEFAULT_CONTACTS, interactions // INTERACTIONS_PER_CONTACT)
@@ -126,8 +132,9 @@ def build_demo(
     login = users.validate_new_user(login or users.login_name(), "", None, "admin")[0]
     started = time.perf_counter()
     created_file = target.engine == "sqlite" and not target.path.exists()
+    building = _building_target(target) if created_file else target
     try:
-        db = store_db.connect(target)
+        db = store_db.connect(building)
         try:
             defaults.install_defaults()
             if _holds_data(db):
@@ -136,11 +143,23 @@ def build_demo(
             counts = _load(db, plan, progress or _silent, own_file=created_file)
         finally:
             store_db.close()
+        if created_file:
+            # Closed in WAL mode, the file stands alone (no -wal or -shm left).
+            building.path.replace(target.path)
     except BaseException:
         if created_file:
-            _remove_sqlite_files(target.path)
+            _remove_sqlite_files(building.path)
         raise
     return DemoSummary(**counts, seconds=round(time.perf_counter() - started, 2))
+
+
+def _building_target(target: store_db.Target) -> store_db.Target:
+    """Where a new SQLite demo is built before it is renamed to `target`:
+    beside it (a rename within one file system is atomic), named per
+    process so that two builds never share a file."""
+    path = target.path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return store_db.Target("sqlite", str(path.with_name(f".{path.name}.building-{os.getpid()}")))
 
 
 def _check_count(what: str, value: int, low: int, high: int) -> None:
@@ -180,6 +199,8 @@ ID_TABLES = (
     "user", "contact", "opportunity", "tag", "interaction", "comment", "history_event",
     "notification",
 )  # fmt: skip
+# Every table the demo fills.
+LOADED_TABLES = (*ID_TABLES, "interaction_tag")
 
 
 @dataclass(frozen=True)
@@ -337,7 +358,7 @@ def _fill(db: Database, engine: str, plan: Plan, progress: Progress) -> dict[str
             db.execute_sql(setting)
     snapshot = Snapshot.read(db)
     store = _Store(db, engine)
-    with schema.bulk_load(db, engine):
+    with schema.bulk_load(db, engine), _other_upkeep_suspended(db, engine):
         context = _child_context() if plan.interactions >= PARALLEL_FROM else None
         if context is not None:
             counts = _generate_in_child(
@@ -356,6 +377,63 @@ def _fill(db: Database, engine: str, plan: Plan, progress: Progress) -> dict[str
             )
     progress("indexes", 1, 1)
     return counts
+
+
+@contextmanager
+def _other_upkeep_suspended(db: Database, engine: str) -> Iterator[None]:
+    """What `schema.bulk_load` leaves in place on the loaded tables, taken
+    down for the load and put back from its own definition after it: the
+    secondary indexes it does not know (the campaign index, the small ones
+    of schema 1, any a later migration adds) and, on PostgreSQL, the foreign
+    keys, which it checks row by row (a tenth of the load at a million rows)
+    where adding them back checks every row in one join. Read from the
+    catalog, so the schema stays exactly what the migrations made. Within
+    the load's transaction: a failed load rolls the drops back."""
+    indexes = _secondary_indexes(db, engine)
+    foreign_keys = _foreign_keys(db) if engine == "postgres" else []
+    for table, name, _ in foreign_keys:
+        db.execute_sql(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+    for name, _ in indexes:
+        db.execute_sql(f'DROP INDEX "{name}"')
+    yield
+    for _, definition in indexes:
+        db.execute_sql(definition)
+    for table, name, definition in foreign_keys:
+        db.execute_sql(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+
+
+def _secondary_indexes(db: Database, engine: str) -> list[tuple[str, str]]:
+    """(name, CREATE statement) of the indexes on the loaded tables that no
+    constraint owns (not a primary key or UNIQUE column's)."""
+    if engine == "sqlite":
+        marks = ", ".join("?" * len(LOADED_TABLES))
+        sql = (
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND tbl_name IN ({marks}) ORDER BY name"
+        )
+        return list(db.execute_sql(sql, LOADED_TABLES).fetchall())
+    sql = """SELECT index_class.relname, pg_get_indexdef(pg_index.indexrelid)
+             FROM pg_index
+             JOIN pg_class AS index_class ON index_class.oid = pg_index.indexrelid
+             JOIN pg_class AS table_class ON table_class.oid = pg_index.indrelid
+             WHERE table_class.relnamespace = current_schema()::regnamespace
+               AND table_class.relname = ANY(%s)
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = pg_index.indexrelid)
+             ORDER BY 1"""
+    return list(db.execute_sql(sql, (list(LOADED_TABLES),)).fetchall())
+
+
+def _foreign_keys(db: Database) -> list[tuple[str, str, str]]:
+    """(table, constraint, definition) of the loaded tables' foreign keys
+    on PostgreSQL."""
+    sql = """SELECT table_class.relname, conname, pg_get_constraintdef(pg_constraint.oid)
+             FROM pg_constraint
+             JOIN pg_class AS table_class ON table_class.oid = pg_constraint.conrelid
+             WHERE contype = 'f'
+               AND table_class.relnamespace = current_schema()::regnamespace
+               AND table_class.relname = ANY(%s)
+             ORDER BY 1, 2"""
+    return list(db.execute_sql(sql, (list(LOADED_TABLES),)).fetchall())
 
 
 def _child_context() -> ForkContext | None:

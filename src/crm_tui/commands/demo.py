@@ -26,8 +26,10 @@ register(
             "semilla: la misma semilla da los mismos datos (por defecto 1)",
         ),
         "cli.demo.contacts": (
-            "how many contacts (default: one per 40 interactions, at least 500)",
-            "cuántos clientes (por defecto: uno por cada 40 interacciones, al menos 500)",
+            "how many contacts, each with four opportunities on average "
+            "(default: one per 20 interactions, at least 500)",
+            "cuántos clientes, con cuatro oportunidades cada uno de media "
+            "(por defecto: uno por cada 20 interacciones, al menos 500)",
         ),
         "cli.demo.interactions": (
             "how many interactions (default 20,000)",
