@@ -216,7 +216,7 @@ def _fts5_query(tokens: list[str]) -> str:
 
 
 # Each word matches as a prefix of a folded word, or by its Spanish or
-# English stem (the three parts of `schema.postgres_search_vector`). A
+# English stem (the three parts of `schema.POSTGRES_SEARCH_FUNCTION`). A
 # stop word ("de", "the") has no stem and still matches as a prefix.
 # The values go in as parameters and every part is a constant, so the
 # planner folds the whole query into one tsquery that the GIN index serves.

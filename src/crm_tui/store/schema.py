@@ -114,23 +114,33 @@ _POSTGRES_SEARCH_INDEXES = (
 # finds "called"; the folded words stay for prefix matching. Spanish
 # snowball needs the accents ("facturación" stems to "factur",
 # "facturacion" is left whole), so it stems the text as written; English
-# has no accents to lose and stems the folded text. The expression is
-# written out rather than wrapped in a function of ours: a function body
-# finds `crm_fold` through the search_path, which a pg_dump restore empties.
+# has no accents to lose and stems the folded text.
+#
+# One PL/pgSQL function computes the vector so that the text is folded once
+# rather than once per vector: translate() over 50 accented letters is the
+# dearest part, and written out in the column expression it ran twice per
+# row (5.4 s per 100,000 rows against 4.0 s; a SQL-language function, run
+# per row without inlining, took 5.6 s). Its body names only built-ins,
+# which PostgreSQL finds whatever the search_path (a pg_dump restore
+# empties it), so it does not call `crm_fold`.
 # `services.listing` asks the same three things of each searched word.
 POSTGRES_SEARCH_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("interaction", ("subject", "note")),
     ("comment", ("body",)),
 )
+POSTGRES_SEARCH_FUNCTION = f"""CREATE OR REPLACE FUNCTION crm_search_vector(written TEXT)
+    RETURNS tsvector LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+    DECLARE
+      folded TEXT := lower(translate(written, '{_ACCENTED}', '{_PLAIN}'));
+    BEGIN
+      RETURN to_tsvector('simple', folded) || to_tsvector('spanish', written)
+        || to_tsvector('english', folded);
+    END $$"""
 
 
 def postgres_search_vector(columns: tuple[str, ...]) -> str:
-    folded = " || ' ' || ".join(f"crm_fold({column})" for column in columns)
     written = " || ' ' || ".join(f"coalesce({column}, '')" for column in columns)
-    return (
-        f"to_tsvector('simple', {folded}) || to_tsvector('spanish', {written})"
-        f" || to_tsvector('english', {folded})"
-    )
+    return f"crm_search_vector({written})"
 
 
 def create_postgres_search_indexes(db: Database) -> None:

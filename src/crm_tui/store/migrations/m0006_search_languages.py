@@ -1,5 +1,5 @@
 """Schema version 6: PostgreSQL search vectors with Spanish and English
-stems besides the accent-folded words (see `schema.postgres_search_vector`).
+stems besides the accent-folded words (see `schema.POSTGRES_SEARCH_FUNCTION`).
 
 PostgreSQL 15 cannot change a generated column's expression, so each
 vector column is dropped and added again in one ALTER TABLE: one rewrite of
@@ -21,6 +21,7 @@ from crm_tui.store import schema
 def apply(db: Database, engine: str) -> None:
     if engine != "postgres":
         return
+    db.execute_sql(schema.POSTGRES_SEARCH_FUNCTION)
     for table, columns in schema.POSTGRES_SEARCH_COLUMNS:
         db.execute_sql(
             f"ALTER TABLE {table} DROP COLUMN search_vector,"
