@@ -8,15 +8,18 @@ import io
 import subprocess
 import sys
 import threading
+import zipfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from crm_tui.exchange import xlsx_format
 from crm_tui.exchange.columns import COLUMNS
 from crm_tui.exchange.exporter import ExportCancelled, export_interactions
 from crm_tui.exchange.importer import ImportReport, import_file
+from crm_tui.exchange.sheets import Sheet
 from crm_tui.services import defaults, history, users
 from crm_tui.services.errors import CrmError
 from crm_tui.services.interactions import InteractionDraft, create_interaction
@@ -544,6 +547,67 @@ def test_xlsx_typed_cells_are_read_as_a_person_meant_them(world: World, tmp_path
     assert [r.subject for r in records] == ["42", "2.5"]
     assert records[0].internal and not records[1].internal
     assert records[0].occurred_at == datetime(2026, 11, 2, 8, 15)
+
+
+def test_xlsx_reading_finds_the_sheet_and_keeps_row_numbers(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    workbook = Workbook()
+    workbook.epoch = CALENDAR_MAC_1904  # a workbook from an old Mac Excel
+    workbook.active.title = "notes"
+    workbook.active["A1"] = "not this sheet"
+    sheet = workbook.create_sheet("interactions")
+    sheet["A1"], sheet["C1"] = "type", "occurred_at"
+    sheet["A3"], sheet["B3"], sheet["C3"] = "call", False, datetime(2026, 11, 24, 9, 30)
+    sheet["A5"] = "=1+1 as text"
+    workbook.save(tmp_path / "mac.xlsx")
+
+    assert list(xlsx_format.read_rows(tmp_path / "mac.xlsx")) == [
+        (1, ["type", "", "occurred_at"]),
+        (3, ["call", "no", datetime(2026, 11, 24, 9, 30)]),
+        (5, ["=1+1 as text"]),
+    ]
+
+
+def _rewritten(source: Path, target: Path, part: str, change: Callable[[str], str]) -> Path:
+    """A copy of a workbook with one part's XML changed."""
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(target, "w") as copy:
+        for info in original.infolist():
+            data = original.read(info)
+            if info.filename == part:
+                data = change(data.decode()).encode()
+            copy.writestr(info, data)
+    return target
+
+
+def test_xlsx_reading_takes_a_formula_s_computed_value_and_refuses_damaged_xml(
+    tmp_path: Path,
+) -> None:
+    sheet = Sheet(
+        title="interactions", header=("type", "subject"), rows=[("call", "x")], widths=(9, 9)
+    )
+    xlsx_format.write_workbook(tmp_path / "plain.xlsx", [sheet])
+    formula = _rewritten(
+        tmp_path / "plain.xlsx",
+        tmp_path / "formula.xlsx",
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace(
+            '<c r="B2" t="inlineStr"><is><t>x</t></is></c>',
+            '<c r="B2" t="str"><f>UPPER("shown")</f><v>SHOWN</v></c>',
+        ),
+    )
+    assert list(xlsx_format.read_rows(formula))[1] == (2, ["call", "SHOWN"])
+
+    damaged = _rewritten(
+        tmp_path / "plain.xlsx",
+        tmp_path / "damaged.xlsx",
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml[: len(xml) // 2],
+    )
+    with pytest.raises(CrmError) as raised:
+        list(xlsx_format.read_rows(damaged))
+    assert "is not an .xlsx workbook" in raised.value.message()
 
 
 def test_files_that_cannot_be_read_give_one_clear_message(world: World, tmp_path: Path) -> None:

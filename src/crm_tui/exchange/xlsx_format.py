@@ -1,8 +1,6 @@
 """Excel .xlsx workbooks: written by our own streaming writer
-(`xlsx_writer`), read with openpyxl in read-only mode.
-
-openpyxl is imported inside the functions, never at module level: the
-command line must start without it.
+(`xlsx_writer`) and read by our own streaming reader (`xlsx_reader`),
+which uses openpyxl's rules for number formats and dates.
 
 What a written workbook holds (string cells never formulas, date cells,
 characters XML cannot carry left out, widths, a bold header, a frozen
@@ -57,23 +55,23 @@ def _cell(value: object) -> Cell:
 
 def read_rows(path: Path) -> Iterator[tuple[int, list[Cell]]]:
     """Every row of the interactions sheet (else the first sheet), the
-    header first, with its row number."""
-    from openpyxl import load_workbook
+    header first, with its row number (empty rows left out)."""
+    from zipfile import BadZipFile, ZipFile
+
+    from crm_tui.exchange.xlsx_reader import read_sheet
 
     try:
-        workbook = load_workbook(path, read_only=True)
+        archive = ZipFile(path)
     except OSError as exc:
         raise CrmError(
             "exchange.error.cannot_read", path=str(path), reason=exc.strerror or exc
         ) from exc
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+    except BadZipFile as exc:
         raise CrmError("exchange.error.not_xlsx", path=str(path)) from exc
-    try:
-        names = workbook.sheetnames
-        sheet = workbook[SHEET_TITLE] if SHEET_TITLE in names else workbook.worksheets[0]
-        for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield line, [_cell(value) for value in values]
-    except (ValueError, KeyError, SyntaxError) as exc:  # a damaged sheet (XML parse errors)
-        raise CrmError("exchange.error.not_xlsx", path=str(path)) from exc
-    finally:
-        workbook.close()
+    with archive:
+        try:
+            for line, values in read_sheet(archive, SHEET_TITLE):
+                yield line, [_cell(value) for value in values]
+        except (KeyError, ValueError, IndexError, SyntaxError, BadZipFile) as exc:
+            # A part missing or damaged (SyntaxError: the XML parser's errors).
+            raise CrmError("exchange.error.not_xlsx", path=str(path)) from exc
