@@ -281,9 +281,9 @@ def count_events(path: Path) -> int:
 def page_cache_mb() -> float:
     """The page cache an export gives its SQLite connection (the app's
     own is larger; the exporter lowers it while it reads)."""
-    from crm_tui.exchange.exporter import EXPORT_PAGE_CACHE_KIB
+    from crm_tui.exchange.page_cache import PAGE_CACHE_KIB
 
-    return EXPORT_PAGE_CACHE_KIB / 1024
+    return PAGE_CACHE_KIB / 1024
 
 
 def count_interactions(location: str) -> int:

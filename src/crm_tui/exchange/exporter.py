@@ -27,7 +27,6 @@ import os
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -35,13 +34,13 @@ from crm_tui import clock
 from crm_tui.exchange import csv_format, export_sheets, xlsx_format
 from crm_tui.exchange.columns import Cell, record_cells
 from crm_tui.exchange.formats import handler_for
+from crm_tui.exchange.page_cache import small_page_cache
 from crm_tui.exchange.sheets import Sheet
 from crm_tui.i18n import language, register
 from crm_tui.services.errors import CrmError
 from crm_tui.services.listing import get_interaction, iter_interactions
 from crm_tui.services.permissions import EXPORT, require
 from crm_tui.services.records import InteractionFilter, InteractionRecord, UserRecord
-from crm_tui.store.db import current, engine_of
 
 register(
     {
@@ -59,11 +58,6 @@ register(
 )
 
 PROGRESS_EVERY = 500
-# SQLite's page cache while exporting, in KiB (PRAGMA cache_size takes a
-# negative number as KiB). An export reads each page about once, so the
-# app's large cache (64 MB, for lists read again and again) would only
-# grow with the file: measured on 100,000 rows, the same time with 2 MB.
-EXPORT_PAGE_CACHE_KIB = 2_048
 
 
 class ExportCancelled(CrmError):
@@ -250,7 +244,7 @@ def _write(
 ) -> int:
     temporary = _reserve_temporary(path)
     try:
-        with _small_page_cache():
+        with small_page_cache():
             written = writer(temporary, export)
         _flush_to_disk(temporary)
         os.replace(temporary, path)
@@ -263,22 +257,6 @@ def _write(
     if progress is not None:
         progress(export.records.count)
     return written
-
-
-@contextmanager
-def _small_page_cache() -> Iterator[None]:
-    """Keep SQLite's page cache small while the export reads, on this
-    thread's connection, giving it back its own size after."""
-    database = current()
-    if engine_of(database) != "sqlite":
-        yield
-        return
-    (before,) = database.execute_sql("PRAGMA cache_size").fetchone()
-    database.execute_sql(f"PRAGMA cache_size = -{EXPORT_PAGE_CACHE_KIB:d}")
-    try:
-        yield
-    finally:
-        database.execute_sql(f"PRAGMA cache_size = {int(before):d}")
 
 
 def _reserve_temporary(path: Path) -> Path:

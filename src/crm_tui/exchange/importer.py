@@ -37,6 +37,7 @@ from crm_tui.exchange import csv_format, xls_format, xlsx_format
 from crm_tui.exchange.bulk import PendingRow, write_import
 from crm_tui.exchange.columns import COLUMNS, Cell, Header, HeaderError
 from crm_tui.exchange.formats import handler_for
+from crm_tui.exchange.page_cache import small_page_cache
 from crm_tui.exchange.references import ReferencePlan, existing_uids
 from crm_tui.exchange.row_input import RowInput, RowProblem, problems_of
 from crm_tui.i18n import register, t
@@ -333,7 +334,11 @@ def import_file(
     listed in the report's `problems` and nothing is written. With `dry_run`
     the file is checked and counted but nothing is written either. For
     `progress` and `cancel` see the module's description."""
-    steps = _Steps(progress, cancel)
+    with small_page_cache():
+        return _import(path, actor, dry_run, _Steps(progress, cancel))
+
+
+def _import(path: Path, actor: UserRecord, dry_run: bool, steps: _Steps) -> ImportReport:
     read = _read(path, steps)
     skipped = _set_aside_known_ids(read)
     plan = ReferencePlan(read.rows, actor)
