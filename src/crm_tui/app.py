@@ -21,6 +21,12 @@ back a row that a reload read just before their change. A look every
 cannot start leaves a look every `POLL_SECONDS`. The looks also keep the
 count of unread notifications in the header, and once a minute one writes
 the actor's due reminders.
+
+With `CRM_TUI_DEBUG=1` the app appends to a debug log (`debug_log_path`)
+how long it took to start: from the first import of the package to the
+first frame painted with the rows of the first screen, of which the
+imports up to building the app; and, when it quits, how long its lists
+took from a key to the new rows (next page, filter change, search).
 """
 
 from __future__ import annotations
@@ -31,7 +37,9 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from peewee import DatabaseError
@@ -43,6 +51,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
+from textual.widget import Widget
 from textual.widgets import Header, Label, Static
 
 from crm_tui import STARTED_AT, clock, i18n
@@ -65,6 +74,7 @@ from crm_tui.ui_text import explain, localise_bindings
 from crm_tui.upgrade_notice import notify_upgrade
 from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
+from crm_tui.widgets.list_timing import ListTimings
 
 if TYPE_CHECKING:
     from textual.timer import Timer
@@ -93,6 +103,7 @@ FALLBACK_POLL_SECONDS = 10.0
 REMINDER_SECONDS = 60.0
 CHORES_SECONDS = 60.0
 CHORES_FIRST_SECONDS = 3.0
+DEBUG_ENV = "CRM_TUI_DEBUG"
 
 
 @dataclass(frozen=True)
@@ -203,6 +214,16 @@ def terminal_gone(fd: int) -> bool:
     return False
 
 
+def debug_log_path() -> Path | None:
+    """Where debug mode writes (`CRM_TUI_DEBUG` set to anything but 0 or
+    nothing): `debug.log` in the user's state folder; None when off."""
+    if os.environ.get(DEBUG_ENV, "").strip() in ("", "0"):
+        return None
+    from platformdirs import user_state_path
+
+    return user_state_path("crm-tui", appauthor=False) / "debug.log"
+
+
 class CrmApp(App[None]):
     """crm-tui. Opens on My queue, or where a screen pop asks; see `run_app`."""
 
@@ -253,6 +274,7 @@ class CrmApp(App[None]):
             self.reason = reason
 
     def __init__(self, options: AppOptions) -> None:
+        self._built_at = time.perf_counter()
         i18n.set_language(options.lang)  # before any screen or binding is made
         super().__init__()
         localise_bindings(self)
@@ -262,6 +284,12 @@ class CrmApp(App[None]):
         self.view_state: dict[str, Any] = {}
         """What a screen remembers while the app runs (its filters), by key."""
         self.startup_ms: float | None = None
+        """From the package's import to the first frame with rows in it."""
+        self.debug_log = debug_log_path()
+        self.list_timings = ListTimings(
+            enabled=self.debug_log is not None, first_rows=self._first_rows_applied
+        )
+        """Key-to-rows latencies of the lists (on in debug mode and in the bench)."""
         self._saved_theme: str | None = None
         self.unread = 0
         """The actor's unread notifications, as the header shows them."""
@@ -315,6 +343,45 @@ class CrmApp(App[None]):
     def on_unmount(self) -> None:
         if self._watcher is not None:
             self._watcher.stop()
+        for kind, summary in self.list_timings.summary().items():
+            self._write_debug(f"key to rows, {kind.replace('_', ' ')}: {summary.describe()}")
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent) and not event.is_forwarded:
+            self.list_timings.input_received(event)
+        await super().on_event(event)
+
+    def _first_rows_applied(self, table: Widget) -> bool:
+        """Whether these are the first screen's first rows (a list on the
+        screen in front; a screen pop's list, not the one under it)."""
+        if table.screen is not self.screen:
+            return False
+        # The rows are in the table; the frame that paints them comes next.
+        self.call_after_refresh(self._first_frame_with_rows)
+        return True
+
+    def _first_frame_with_rows(self) -> None:
+        painted = time.perf_counter()
+        self.startup_ms = (painted - STARTED_AT) * 1000
+        imports_ms = (self._built_at - STARTED_AT) * 1000
+        line = (
+            f"started in {self.startup_ms:.0f} ms (import {imports_ms:.0f} ms, "
+            f"first frame {self.startup_ms - imports_ms:.0f} ms)"
+        )
+        self.log.info(line)
+        self._write_debug(line)
+
+    def _write_debug(self, line: str) -> None:
+        """Append `line` to the debug log, when debug mode is on."""
+        if self.debug_log is None:
+            return
+        stamp = datetime.now().isoformat(timespec="seconds")
+        try:
+            self.debug_log.parent.mkdir(parents=True, exist_ok=True)
+            with self.debug_log.open("a", encoding="utf-8") as log:
+                log.write(f"{stamp} {line}\n")
+        except OSError as error:
+            self.log.warning(f"cannot write the debug log {self.debug_log}: {error}")
 
     def poll_changes(self) -> None:
         """Look for changes now (the watcher asks when someone commits), and
@@ -459,10 +526,6 @@ class CrmApp(App[None]):
         placeholder = t("ui.palette.theme_placeholder")
         self.push_screen(CommandPalette(providers=[ThemeProvider], placeholder=placeholder))
 
-    def on_ready(self) -> None:
-        self.startup_ms = (time.perf_counter() - STARTED_AT) * 1000
-        self.log.info(f"first screen in {self.startup_ms:.0f} ms")
-
     @work(thread=True, exclusive=True, group="startup")
     def _open_database(self) -> None:
         try:
@@ -488,7 +551,10 @@ class CrmApp(App[None]):
         )
         landing = message.landing
         screen = self.screen
-        if isinstance(screen, CrmScreen):
+        screen_pop = landing.opportunity or landing.contact or landing.interaction
+        # Under a screen pop the main screen loads when it is next shown:
+        # its queries would hold up the screen the person asked for.
+        if isinstance(screen, CrmScreen) and not screen_pop:
             screen.refresh_if_stale()
         if landing.opportunity is not None:
             open_opportunity(self, landing.opportunity)

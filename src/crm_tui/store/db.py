@@ -88,7 +88,27 @@ def _sqlite(path: Path) -> SqliteDatabase:
     )
 
 
+def _load_psycopg2() -> None:
+    """Give peewee the PostgreSQL driver, which `crm_tui` imported it
+    without (SQLite needs none): what peewee does with psycopg2 when it
+    finds it at its own import."""
+    import peewee
+
+    if peewee.psycopg2 is not None:
+        return
+    import psycopg2
+    from psycopg2 import extensions, extras
+
+    extras.register_uuid()
+    vars(peewee).update(psycopg2=psycopg2, pg_extensions=extensions, Json_pg2=extras.Json)
+    adapter = peewee.Psycopg2Adapter
+    adapter.txn_idle = extensions.TRANSACTION_STATUS_IDLE
+    adapter.txn_inerror = extensions.TRANSACTION_STATUS_INERROR
+    adapter.txn_unknown = extensions.TRANSACTION_STATUS_UNKNOWN
+
+
 def _postgres(url: str) -> PostgresqlDatabase:
+    _load_psycopg2()
     parsed = urlparse(url)
     params: dict[str, object] = dict(parse_qsl(parsed.query))
     if parsed.hostname:

@@ -46,6 +46,7 @@ from crm_tui.widgets.interaction_table import (
     InteractionTable,
     filtered_source,
 )
+from crm_tui.widgets.list_timing import FILTER, SEARCH
 from crm_tui.widgets.permission_gate import add_refusal_keys, gate_allows, refuse, with_access
 from crm_tui.widgets.search_box import SearchBox
 
@@ -250,10 +251,10 @@ class InteractionBrowser(Widget):
         self._load()
 
     def watch_refinement(self) -> None:
-        self._load()
+        self._load(measure=FILTER)
 
     def watch_search(self) -> None:
-        self._load()
+        self._load(measure=SEARCH)
 
     def watch_filters_shown(self, shown: bool) -> None:
         self.sidebar.display = shown
@@ -261,10 +262,10 @@ class InteractionBrowser(Widget):
             self._count_soon()
         self._remember()
 
-    def _load(self) -> None:
+    def _load(self, *, measure: str | None = None) -> None:
         wanted = self.effective_filter()
         if wanted is not None:
-            self.table.load(filtered_source(wanted))
+            self.table.load(filtered_source(wanted), measure=measure)
             self._count_soon()
             with_access(self)
 

@@ -42,6 +42,7 @@ from crm_tui.services.errors import CrmError
 from crm_tui.store.db import current
 from crm_tui.ui_text import explain, localise_bindings
 from crm_tui.widgets import safe
+from crm_tui.widgets.list_timing import NEXT_PAGE, Stamp, timings_of
 
 PAGE_SIZE = 50
 # Rows left below the cursor (or the bottom of the view) that start the
@@ -220,6 +221,8 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
             rows: list[tuple[Text, ...]],
             widths: list[int],
             first: bool,
+            *,
+            stamp: Stamp | None,
         ) -> None:
             super().__init__()
             self.generation = generation
@@ -227,6 +230,7 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
             self.rows = rows
             self.widths = widths
             self.first = first
+            self.stamp = stamp
 
     class _FetchFailed(Message, bubble=False):
         def __init__(self, generation: int, reason: str) -> None:
@@ -263,14 +267,16 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
 
     # -- public -----------------------------------------------------------------
 
-    def load(self, source: PageSource[T]) -> None:
+    def load(self, source: PageSource[T], *, measure: str | None = None) -> None:
         """Show `source` from its first page. The rows shown stay until that
-        page arrives, so a refresh or a new search does not flash empty."""
+        page arrives, so a refresh or a new search does not flash empty.
+        `measure`: the kind of key-to-rows latency this load counts as, if
+        a key asked for it (see `list_timing`)."""
         self._source = source
         self._generation += 1
         self._next = None
         self._failed = False
-        self._start_fetch(None)
+        self._start_fetch(None, self._stamp(measure))
 
     def reload(self) -> None:
         """The same source again from the top, reading as many pages as it
@@ -329,14 +335,27 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
 
     # -- loading ----------------------------------------------------------------
 
-    def _start_fetch(self, after: Any | None) -> None:
+    def _stamp(self, measure: str | None) -> Stamp | None:
+        if measure is None:
+            return None
+        timings = timings_of(self)
+        return timings.stamp(measure) if timings is not None and timings.enabled else None
+
+    def _start_fetch(self, after: Any | None, stamp: Stamp | None = None) -> None:
         assert self._source is not None
         self._loading = True
         self._post_state()
-        self._fetch(self._generation, self._source, after, language())
+        self._fetch(self._generation, self._source, after, language(), stamp)
 
     @work(thread=True, exclusive=True, group="paged-table-page")
-    def _fetch(self, generation: int, source: PageSource[T], after: Any | None, lang: str) -> None:
+    def _fetch(
+        self,
+        generation: int,
+        source: PageSource[T],
+        after: Any | None,
+        lang: str,
+        stamp: Stamp | None,
+    ) -> None:
         worker = get_current_worker()
         try:
             # Each worker thread opens its own connection and closes it, so
@@ -353,7 +372,9 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
         rows = [row_cells(columns, record, lang, now) for record in page.items]
         widths = [max((row[i].cell_len for row in rows), default=0) for i in range(len(columns))]
         if not worker.is_cancelled:
-            self.post_message(self._Fetched(generation, page, rows, widths, after is None))
+            self.post_message(
+                self._Fetched(generation, page, rows, widths, after is None, stamp=stamp)
+            )
 
     @on(_Fetched)
     def _show_page(self, message: _Fetched) -> None:
@@ -363,7 +384,7 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
         if message.first and changed and self._source is not None:
             # Read before a change the rows on screen already show: showing
             # it would bring the old row back. Ask again.
-            self._start_fetch(None)
+            self._start_fetch(None, message.stamp)
             return
         self._loading = False
         if message.first:
@@ -388,6 +409,9 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
                 self._start_fetch(self._next)  # not back yet: the next page
                 return
             self._restore_key = None
+        timings = timings_of(self)
+        if timings is not None:
+            timings.rows_applied(self, message.stamp)
         self._post_state()
         self._maybe_load_more()
 
@@ -400,12 +424,14 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
         self._post_state()
         safe.notify(self.app, message.reason, severity="error")
 
-    def _maybe_load_more(self) -> None:
+    def _maybe_load_more(self, *, moved: bool = False) -> None:
+        """The next page when the cursor or the view nears the end;
+        `moved`: the cursor or the view moved (a key may have asked)."""
         if self._loading or self._next is None or self._source is None:
             return
         bottom = round(self.scroll_y) + self.scrollable_content_region.height
         if self.row_count - max(self.cursor_row, bottom) <= LOOKAHEAD:
-            self._start_fetch(self._next)
+            self._start_fetch(self._next, self._stamp(NEXT_PAGE if moved else None))
 
     def _post_state(self) -> None:
         self.post_message(
@@ -416,7 +442,7 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
 
     @on(DataTable.RowHighlighted)
     def _cursor_moved(self) -> None:
-        self._maybe_load_more()
+        self._maybe_load_more(moved=True)
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
@@ -427,7 +453,7 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        self._maybe_load_more()
+        self._maybe_load_more(moved=True)
 
     def on_mount(self) -> None:
         for spec, width in zip(self.columns_spec, self._natural, strict=True):

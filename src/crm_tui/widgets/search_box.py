@@ -14,6 +14,8 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input
 
+from crm_tui.widgets.list_timing import timings_of
+
 
 class SearchBox(Input):
     """A one-line search input (placeholder, no border) with a pause."""
@@ -45,6 +47,9 @@ class SearchBox(Input):
     def _typed(self, event: Input.Changed) -> None:
         event.stop()
         self.cancel_pending()
+        timings = timings_of(self)
+        if timings is not None:
+            timings.forget_key()  # its search waits for the pause: not a key's answer
         value = event.value.strip()
         self._timer = self.set_timer(
             self.pause, lambda: self.post_message(self.Search(self, value, submitted=False))
