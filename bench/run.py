@@ -2,11 +2,13 @@
 1k, 100k and 1M interactions, on SQLite and PostgreSQL (`make bench`).
 
     .venv/bin/python bench/run.py [--sizes 1k,100k,1m] [--runs N] [--no-pg] [--rebuild]
-                                  [--only lists,scheduling,exchange] [--report FILE]
+                                  [--only lists,scheduling,exchange,writers]
+                                  [--report FILE]
 
-Three sections, all by default; `--only` picks some: lists (the list,
+Four sections, all by default; `--only` picks some: lists (the list,
 search and count services and the app, at each of --sizes), scheduling,
-and exchange (export and import, bench/exchange_bench.py).
+exchange (export and import, bench/exchange_bench.py) and writers
+(concurrent writers, bench/writers_bench.py).
 
 Databases are built once with `crm_tui.demo` and kept: SQLite files in
 bench/cache/ (git-ignored), PostgreSQL databases `crm_bench_<size>` on the
@@ -42,6 +44,12 @@ and `crm-tui import` of each exported file into a new empty database
 (`crm_bench_import`, `sqlite-import.db`), one run each: each takes
 seconds, and the section must leave `make bench` under about 15 minutes.
 See bench/exchange_bench.py.
+
+Writers: 1 and 8 agent processes log, edit, comment and change statuses
+at once for 10 s in a scratch database (`sqlite-writers.db`,
+`crm_bench_writers`), one measure per engine and number; no error may
+occur and the counts and the history must add up afterwards, or the
+measure fails. See bench/writers_bench.py.
 """
 
 from __future__ import annotations
@@ -69,6 +77,7 @@ from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 import exchange_bench
+import writers_bench
 
 BENCH = Path(__file__).resolve().parent
 CACHE = BENCH / "cache"
@@ -102,7 +111,7 @@ CAMPAIGN_AGENTS = 10
 CLAIM_ITEMS = 2_000
 CLAIMERS = (1, 8)
 SCRATCH = "scheduling"  # the scratch database's name within the cache
-SECTIONS = ("lists", "scheduling", "exchange")
+SECTIONS = ("lists", "scheduling", "exchange", "writers")
 EXCHANGE_SIZES = "100k,10k"  # the measured size, and the smaller one of the streaming check
 IMPORT_SCRATCH = "import"  # the empty database each import goes into
 COLUMNS = (  # measure key, heading
@@ -263,7 +272,32 @@ def run(
         else:
             notes += problems
             failed = failed or exchange.failed or bool(problems)
-    report(rows, runs, notes, scheduling, report_to, exchange=exchange, sections=sections)
+    writers: list[dict[str, Any]] = []
+    for engine in engines if "writers" in sections else []:
+        for processes in writers_bench.PROCESSES:
+            try:
+                say(f"measuring {processes} concurrent writers on {engine.name}")
+                task = {
+                    "kind": "writers",
+                    "location": engine.scratch(writers_bench.SCRATCH),
+                    "engine": engine.name,
+                    "processes": processes,
+                    "seconds": writers_bench.SECONDS,
+                }
+                writers.append(in_fresh_process(task))
+            except Exception as exc:  # the other measures still stand
+                say(f"  {processes} writers on {engine.name} failed: {exc}")
+                failed = True
+    report(
+        rows,
+        runs,
+        notes,
+        scheduling,
+        report_to,
+        exchange=exchange,
+        writers=writers,
+        sections=sections,
+    )
     return 1 if failed else 0
 
 
@@ -919,6 +953,7 @@ WORKERS: dict[str, Callable[..., dict[str, Any]]] = {
     "keys": measure_keys,
     "scheduling": measure_scheduling,
     "claimer": claim_until_empty,
+    "writers": writers_bench.measure_writers,
 }
 
 
@@ -984,6 +1019,7 @@ def report(
     report_to: Path = REPORT,
     *,
     exchange: exchange_bench.ExchangeResult | None = None,
+    writers: list[dict[str, Any]] | None = None,
     sections: tuple[str, ...] = SECTIONS,
 ) -> None:
     """Print the tables of the sections measured and what they mean, and
@@ -1001,11 +1037,15 @@ def report(
         tables.append((["engine", "scheduling", "result"], scheduled))
     if exchange is not None:
         tables += [exchange_bench.export_table(exchange), exchange_bench.import_table(exchange)]
+    if writers:
+        tables.append(writers_bench.writers_table(writers))
     lines = describe_context(rows, runs, sections)
     if "lists" in sections:
         lines += check_targets(rows)
     if exchange is not None:
         lines += exchange_bench.exchange_notes(exchange)
+    if writers:
+        lines += writers_bench.writers_notes(writers, writers_bench.SECONDS)
     lines += notes
     markdown = ["# Benchmark", ""]
     for headings, table in tables:
