@@ -368,7 +368,7 @@ def test_one_bad_row_writes_nothing_and_names_its_line(world: World, tmp_path: P
     assert any(
         "line 4: ends_at: the end (2026-11-24 09:00) is before the start" in text for text in lines
     )
-    assert report.summary() == "4 rows read, 1 with errors: nothing was imported"
+    assert report.summary() == "rows read: 4, with errors: 1; nothing was imported"
     assert table_counts() == before
 
 
@@ -443,7 +443,9 @@ def test_dry_run_counts_what_it_would_create_and_writes_nothing(
         opportunities_created=1,
         dry_run=True,
     )
-    assert report.summary().startswith("dry run, nothing written: 2 rows read; would create 2")
+    assert report.summary().startswith(
+        "dry run, nothing written: rows read: 2; would create: interactions 2"
+    )
     assert table_counts() == before
     assert import_file(path, actor=world.admin).created == 2  # the real run does it
 
@@ -643,7 +645,7 @@ def test_messages_follow_the_language(world: World, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "es.csv", [list(COLUMNS), row(type="fax", contact_code="C-001")])
     report = import_file(path, actor=world.admin)
     assert report.error_lines()[0].startswith("línea 2: type: tipo de interacción desconocido")
-    assert report.summary() == "1 filas leídas, 1 con errores: no se importó nada"
+    assert report.summary() == "filas leídas: 1, con errores: 1; no se importó nada"
 
 
 # --- export: formats, safety of the file at the path -------------------------

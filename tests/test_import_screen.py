@@ -135,8 +135,8 @@ async def test_a_good_file_is_checked_then_imported_and_listed(floor: store_db.T
         await pilot.press("enter")
         await until(pilot, lambda: not screen.running and screen.checked is not None)
         assert text_of(screen, "#import-summary") == (
-            "dry run, nothing written: 3 rows read; would create 3 interactions, 1 users, "
-            "1 contacts and 1 opportunities; 0 already there, would skip"
+            "dry run, nothing written: rows read: 3; would create: interactions 3, users 1, "
+            "contacts 1, opportunities 1; already there, would skip: 0"
         )
         assert text_of(screen, "#import-counts") == (
             "Interactions to create: 3 · New users: 1 · New contacts: 1 · New opportunities: 1"
@@ -256,7 +256,7 @@ async def test_a_bad_file_lists_its_problems_by_line_and_writes_nothing(
         before = interaction_count()
         screen = await check(pilot, "bad.csv")
         assert text_of(screen, "#import-summary") == (
-            "4 rows read, 3 with errors: nothing was imported"
+            "rows read: 4, with errors: 3; nothing was imported"
         )
         problems = screen.query_one(ProblemsTable)
         assert problems.has_focus

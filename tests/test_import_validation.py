@@ -281,7 +281,7 @@ def test_an_id_already_in_the_database_is_skipped_and_reported(
     )
     report = import_file(path, actor=world.admin, dry_run=True)
     assert (report.created, report.skipped_existing) == (1, ((3, existing.uid),))
-    assert "1 already there, would skip" in report.summary()
+    assert "already there, would skip: 1" in report.summary()
     assert [preview.line for preview in report.preview] == [2]
     assert import_file(path, actor=world.admin).skipped_existing == ((3, existing.uid),)
     assert get_interaction(existing.uid).subject == "original"
@@ -323,7 +323,7 @@ def test_one_bad_row_near_the_end_of_10000_writes_nothing(world: World, tmp_path
     assert [(problem.line, problem.column) for problem in report.problems] == [
         (9_999, "occurred_at")
     ]
-    assert report.summary() == "10000 rows read, 1 with errors: nothing was imported"
+    assert report.summary() == "rows read: 10000, with errors: 1; nothing was imported"
     assert (report.created, report.users_created, report.contacts_created) == (0, 0, 0)
     assert report.preview == ()
     assert table_counts() == before

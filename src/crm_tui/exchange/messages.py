@@ -85,23 +85,26 @@ register(
             "la oportunidad {code!r} no existe todavía: indique su opportunity_title para crearla",
         ),
         "exchange.line": ("line {line}: {message}", "línea {line}: {message}"),
+        # "label: count" rather than "count nouns": no plural forms needed.
         "exchange.summary": (
-            "{rows} rows read: {created} interactions, {users} users, {contacts} contacts "
-            "and {opportunities} opportunities created; {skipped} already there, skipped",
-            "{rows} filas leídas: {created} interacciones, {users} usuarios, {contacts} "
-            "clientes y {opportunities} oportunidades creados; {skipped} ya existían, omitidas",
+            "rows read: {rows}; created: interactions {created}, users {users}, "
+            "contacts {contacts}, opportunities {opportunities}; already there, "
+            "skipped: {skipped}",
+            "filas leídas: {rows}; creados: interacciones {created}, usuarios {users}, "
+            "clientes {contacts}, oportunidades {opportunities}; ya existían, "
+            "omitidas: {skipped}",
         ),
         "exchange.summary_dry_run": (
-            "dry run, nothing written: {rows} rows read; would create {created} interactions, "
-            "{users} users, {contacts} contacts and {opportunities} opportunities; "
-            "{skipped} already there, would skip",
-            "simulación, no se escribió nada: {rows} filas leídas; se crearían {created} "
-            "interacciones, {users} usuarios, {contacts} clientes y {opportunities} "
-            "oportunidades; {skipped} ya existían, se omitirían",
+            "dry run, nothing written: rows read: {rows}; would create: interactions "
+            "{created}, users {users}, contacts {contacts}, opportunities {opportunities}; "
+            "already there, would skip: {skipped}",
+            "simulación, no se escribió nada: filas leídas: {rows}; se crearían: "
+            "interacciones {created}, usuarios {users}, clientes {contacts}, oportunidades "
+            "{opportunities}; ya existían, se omitirían: {skipped}",
         ),
         "exchange.summary_errors": (
-            "{rows} rows read, {errors} with errors: nothing was imported",
-            "{rows} filas leídas, {errors} con errores: no se importó nada",
+            "rows read: {rows}, with errors: {errors}; nothing was imported",
+            "filas leídas: {rows}, con errores: {errors}; no se importó nada",
         ),
     }
 )
