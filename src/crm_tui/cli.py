@@ -8,14 +8,16 @@ missing or unreadable database, a missing file) is one line on stderr,
 Ctrl-C exits 130; a closed pipe (`crm-tui list | head`) ends quietly with
 141, as a Unix tool killed by SIGPIPE does. Never a traceback for bad input.
 
-Start-up is kept cheap: the TUI (Textual), the exporters (openpyxl, xlwt,
-icalendar) and the demo builder are imported inside the commands that use
-them.
+Start-up is kept cheap: only the module of the command given is imported
+(every one for the help and for a usage error), and the TUI (Textual), the
+exporters (openpyxl, xlwt, icalendar) and the demo builder are imported
+inside the commands that use them.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -23,21 +25,6 @@ from collections.abc import Sequence
 from peewee import DatabaseError
 
 from crm_tui import __version__, clock
-from crm_tui.commands import (
-    backup,
-    campaign,
-    claim,
-    comment,
-    demo,
-    doctor,
-    exchange,
-    listing,
-    log,
-    notifications,
-    outbox,
-    rules,
-    users,
-)
 from crm_tui.commands.common import Commands, add_global_options
 from crm_tui.config import AppOptions
 from crm_tui.i18n import LANGUAGES, detect_language, language, register, set_language, t
@@ -93,21 +80,26 @@ register(
     }
 )
 
-COMMAND_MODULES = (
-    demo,
-    listing,
-    exchange,
-    log,
-    comment,
-    campaign,
-    claim,
-    notifications,
-    users,
-    outbox,
-    rules,
-    doctor,
-    backup,
-)
+# Each command and the module in crm_tui.commands that declares it, in the
+# order of the help. Only the module of the command given is imported: each
+# imports the services it runs, and `crm-tui log` from a dialer or the app
+# itself need none of the others'.
+COMMAND_MODULES = {
+    "demo": "demo",
+    "list": "listing",
+    "export": "exchange",
+    "import": "exchange",
+    "log": "log",
+    "comment": "comment",
+    "campaign": "campaign",
+    "claim": "claim",
+    "notifications": "notifications",
+    "users": "users",
+    "outbox": "outbox",
+    "rules": "rules",
+    "doctor": "doctor",
+    "backup": "backup",
+}
 # A user named in their filters is only looked for: "add it" would be bad advice.
 FILTERING_COMMANDS = ("list", "export")
 EXIT_FAILURE = 1
@@ -115,8 +107,25 @@ EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The parser, its help in the current language."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser, its help in the current language: with `command`'s
+    module alone when it is a known command, else with every command (for
+    the list of commands in `--help` and in a usage error)."""
+    parser = _top_level_parser()
+    commands = Commands(
+        parser.add_subparsers(dest="command", metavar="COMMAND", title=t("cli.commands"))
+    )
+    if command in COMMAND_MODULES:
+        modules = [COMMAND_MODULES[command]]
+    else:
+        modules = list(dict.fromkeys(COMMAND_MODULES.values()))
+    for module in modules:
+        importlib.import_module(f"crm_tui.commands.{module}").register_command(commands)
+    return parser
+
+
+def _top_level_parser() -> argparse.ArgumentParser:
+    """The options that go before a command, without the commands."""
     parser = argparse.ArgumentParser(
         prog="crm-tui",
         description=t("cli.description"),
@@ -134,11 +143,6 @@ def build_parser() -> argparse.ArgumentParser:
             metavar=metavar,
             help=t(f"cli.help.open_{option}"),
         )
-    commands = Commands(
-        parser.add_subparsers(dest="command", metavar="COMMAND", title=t("cli.commands"))
-    )
-    for module in COMMAND_MODULES:
-        module.register_command(commands)
     return parser
 
 
@@ -148,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The help is written in the chosen language, so the choice is read
     # before the parser that holds the help is built.
     set_language(detect_language(_language_asked(arguments)))
-    parser = build_parser()
+    parser = build_parser(_command_asked(arguments))
     try:
         args = parser.parse_args(arguments)
         if args.command is not None and _opens_a_screen(args):
@@ -172,6 +176,24 @@ def _language_asked(arguments: list[str]) -> str | None:
             value = argument.partition("=")[2]
         if value in LANGUAGES:
             return value
+    return None
+
+
+def _command_asked(arguments: list[str]) -> str | None:
+    """The first argument that is neither an option nor an option's value:
+    the command's name, if it is one (argparse has the last word)."""
+    options = _top_level_parser()._option_string_actions
+    value_expected = False
+    for argument in arguments:
+        if value_expected:
+            value_expected = False
+        elif argument == "--":
+            return None
+        elif argument.startswith("-"):
+            action = options.get(argument)
+            value_expected = action is not None and action.nargs != 0
+        else:
+            return argument
     return None
 
 
