@@ -24,6 +24,7 @@ from crm_tui.services.listing import (
 from crm_tui.services.records import InteractionFilter
 from crm_tui.services.vocab import fold
 from crm_tui.store import db as store_db
+from crm_tui.store import schema
 from crm_tui.store.models import Interaction
 
 from .conftest import drop_postgres, fresh_postgres
@@ -385,6 +386,39 @@ def test_a_child_process_generates_the_same_rows(
 
     assert len(children) == 1
     assert in_child == inline
+
+
+def test_search_rows_written_during_the_load_match_the_tables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each batch's interactions go into the search as the child sends the
+    next: every interaction once, with the text of all its comments."""
+    monkeypatch.setattr(demo, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(demo, "BATCH", 64)
+    ranges: list[tuple[int, int]] = []
+    add_to_search = schema.BulkLoad.add_to_search
+
+    def recorded(load: schema.BulkLoad, first_id: int, last_id: int) -> None:
+        ranges.append((first_id, last_id))
+        add_to_search(load, first_id, last_id)
+
+    monkeypatch.setattr(schema.BulkLoad, "add_to_search", recorded)
+    build_and_open(store_db.Target("sqlite", str(tmp_path / "demo.db")))
+
+    searched = store_db.current().execute_sql(
+        "SELECT rowid, subject, note, comments FROM search_fts ORDER BY rowid"
+    )
+    expected = store_db.current().execute_sql(
+        """SELECT i.id, i.subject, i.note,
+                  coalesce((SELECT group_concat(body, ' ') FROM comment
+                            WHERE interaction_id = i.id), '')
+           FROM interaction AS i ORDER BY i.id"""
+    )
+    rows = list(searched)
+    assert rows == list(expected)
+    assert len(rows) == SMALL["interactions"]
+    assert sum(1 for row in rows if row[3]) > 10
+    assert len(ranges) == -(-SMALL["interactions"] // 64)
 
 
 def test_an_existing_empty_database_keeps_its_users(tmp_path: Path) -> None:

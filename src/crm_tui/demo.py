@@ -7,8 +7,9 @@ included. Speed matters: the default database is built on the first
 `make run`, and the benchmark builds a million interactions. So rows are
 plain tuples generated in id order (interaction ids ascend with
 `occurred_at`), written in large batches (SQLite `executemany`, PostgreSQL
-`COPY`) inside one transaction, with the list indexes and full-text search
-built once at the end (`store.schema.bulk_load`). A large demo is generated
+`COPY`) inside one transaction, with the list indexes built once at the end
+(`store.schema.bulk_load`) and, on SQLite, each batch put in the full-text
+search while the next one is generated. A large demo is generated
 in a child process while this one writes, so both cores work.
 """
 
@@ -245,6 +246,9 @@ class Writer(Protocol):
 
     def insert(self, table: str, columns: Sequence[str], rows: list[Row]) -> None: ...
 
+    def interactions_loaded(self, first_id: int, last_id: int) -> None:
+        """Interactions `first_id`..`last_id` and all their comments are written."""
+
 
 def _sqlite_payload(rows: list[Row]) -> Any:
     return rows
@@ -290,10 +294,14 @@ class _Store:
 class _DirectWriter:
     store: _Store
     prepare: Callable[[list[Row]], Any]
+    load: schema.BulkLoad
 
     def insert(self, table: str, columns: Sequence[str], rows: list[Row]) -> None:
         if rows:
             self.store.write(table, columns, self.prepare(rows))
+
+    def interactions_loaded(self, first_id: int, last_id: int) -> None:
+        self.load.add_to_search(first_id, last_id)
 
 
 @dataclass
@@ -306,6 +314,9 @@ class _PipeWriter:
     def insert(self, table: str, columns: Sequence[str], rows: list[Row]) -> None:
         if rows:
             self.connection.send(("insert", table, tuple(columns), self.prepare(rows)))
+
+    def interactions_loaded(self, first_id: int, last_id: int) -> None:
+        self.connection.send(("interactions_loaded", first_id, last_id))
 
     def progress(self, stage: str, done: int, total: int) -> None:
         self.connection.send(("progress", stage, done, total))
@@ -358,14 +369,15 @@ def _fill(db: Database, engine: str, plan: Plan, progress: Progress) -> dict[str
             db.execute_sql(setting)
     snapshot = Snapshot.read(db)
     store = _Store(db, engine)
-    with schema.bulk_load(db, engine), _other_upkeep_suspended(db, engine):
+    with schema.bulk_load(db, engine) as load, _other_upkeep_suspended(db, engine):
         context = _child_context() if plan.interactions >= PARALLEL_FROM else None
         if context is not None:
             counts = _generate_in_child(
-                context, plan, snapshot, engine, store=store, progress=progress
+                context, plan, snapshot, engine, store=store, load=load, progress=progress
             )
         else:
-            generator = Generator(plan, snapshot, _DirectWriter(store, PAYLOADS[engine]), progress)
+            writer = _DirectWriter(store, PAYLOADS[engine], load)
+            generator = Generator(plan, snapshot, writer, progress)
             generator.run()
             counts = generator.counts()
         progress("indexes", 0, 1)
@@ -453,6 +465,7 @@ def _generate_in_child(
     engine: str,
     *,
     store: _Store,
+    load: schema.BulkLoad,
     progress: Progress,
 ) -> dict[str, int]:
     """Run the generator in a child process and write what it sends. The
@@ -473,6 +486,9 @@ def _generate_in_child(
                 raise RuntimeError("the demo generator process ended unexpectedly") from None
             if message[0] == "insert":
                 store.write(*message[1:])
+            elif message[0] == "interactions_loaded":
+                # Indexed for search while the child generates the next batch.
+                load.add_to_search(*message[1:])
             elif message[0] == "progress":
                 progress(*message[1:])
             elif message[0] == "done":
@@ -1199,6 +1215,8 @@ class _Floor:
         g.writer.insert("comment", COMMENT_COLUMNS, self.comments)
         g.writer.insert("notification", NOTIFICATION_COLUMNS, self.notifications)
         g.flush_history()
+        if rows:
+            g.writer.interactions_loaded(rows[0][0], rows[-1][0])
         self.comments, self.notifications = [], []
 
     def add_comments(

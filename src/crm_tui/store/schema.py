@@ -79,15 +79,17 @@ SQLITE_SEARCH_TRIGGERS = (
     "search_fts_comment_delete",
     "search_fts_comment_update",
 )
-_SQLITE_FTS_REBUILD = (
-    "DELETE FROM search_fts",
-    """INSERT INTO search_fts (rowid, subject, note, comments)
-       SELECT i.id, i.subject, i.note, coalesce(c.text, '')
-       FROM interaction AS i LEFT JOIN (
-         SELECT interaction_id, group_concat(body, ' ') AS text FROM comment
-         WHERE interaction_id IS NOT NULL GROUP BY interaction_id
-       ) AS c ON c.interaction_id = i.id""",
-)
+# The search rows of the interactions whose ids lie between the two
+# parameters, with their comments' text: all of them after a bulk load, or
+# a range of them while one runs.
+_SQLITE_FTS_FILL = """INSERT INTO search_fts (rowid, subject, note, comments)
+   SELECT i.id, i.subject, i.note, coalesce(c.text, '')
+   FROM interaction AS i LEFT JOIN (
+     SELECT interaction_id, group_concat(body, ' ') AS text FROM comment
+     WHERE interaction_id BETWEEN ? AND ? GROUP BY interaction_id
+   ) AS c ON c.interaction_id = i.id
+   WHERE i.id BETWEEN ? AND ?"""
+_ALL_IDS = (-(2**63), 2**63 - 1)
 
 # PostgreSQL: a stored tsvector per row over accent-folded text, GIN-indexed.
 # translate() folds accents without needing the unaccent extension, which a
@@ -188,8 +190,28 @@ def create_search(db: Database, engine: str) -> None:
         create_postgres_search_indexes(db)
 
 
+class BulkLoad:
+    """A bulk load under way. Its caller may put interactions in the search
+    as soon as they and their comments are all written (`add_to_search`)
+    instead of leaving it all to the end: the demo does so while its
+    generator produces the next rows, when this process would be waiting.
+    A caller that adds any range adds every interaction it loads."""
+
+    def __init__(self, db: Database, engine: str) -> None:
+        self.db = db
+        self.engine = engine
+        self.searched_as_loaded = False
+
+    def add_to_search(self, first_id: int, last_id: int) -> None:
+        """Interactions `first_id`..`last_id` and their comments are loaded.
+        (PostgreSQL's search vectors are generated columns: nothing to do.)"""
+        if self.engine == "sqlite":
+            self.db.execute_sql(_SQLITE_FTS_FILL, (first_id, last_id, first_id, last_id))
+            self.searched_as_loaded = True
+
+
 @contextmanager
-def bulk_load(db: Database, engine: str) -> Iterator[None]:
+def bulk_load(db: Database, engine: str) -> Iterator[BulkLoad]:
     """Take down list indexes and search upkeep for a large insert, then
     build each once: far cheaper than updating them row by row."""
     drop_list_indexes(db, BULK_INDEXES)
@@ -199,12 +221,16 @@ def bulk_load(db: Database, engine: str) -> Iterator[None]:
     else:
         for name, _ in _POSTGRES_SEARCH_INDEXES:
             db.execute_sql(f"DROP INDEX IF EXISTS {name}")
+    load = BulkLoad(db, engine)
     # Only after a successful load: on failure the caller's transaction rolls
     # the drops back, and on PostgreSQL an aborted transaction would only
     # replace the real error with "current transaction is aborted".
-    yield
+    yield load
     if engine == "sqlite":
-        for statement in (*_SQLITE_FTS_REBUILD, *_SQLITE_FTS_TRIGGERS):
+        if not load.searched_as_loaded:
+            db.execute_sql("DELETE FROM search_fts")
+            db.execute_sql(_SQLITE_FTS_FILL, _ALL_IDS * 2)
+        for statement in _SQLITE_FTS_TRIGGERS:
             db.execute_sql(statement)
     else:
         create_postgres_search_indexes(db)
