@@ -5,6 +5,12 @@ foreign keys, a busy timeout, and IMMEDIATE write transactions (a DEFERRED
 transaction that reads then writes fails at once with "database is locked"
 under contention, whatever the timeout). Reads run in autocommit, so no read
 transaction stays open while a screen is idle and the WAL can checkpoint.
+
+Both engines keep a small pool of connections: a worker's
+`connection_context` takes one and gives it back, so a page of a list costs
+its query, not a new connection to the server (PostgreSQL) or a cold page
+cache (SQLite). A connection goes back to the pool outside any transaction
+(the pool rolls back one left open), so an idle pool holds no snapshot.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, ParamSpec, TypeVar
 from urllib.parse import parse_qsl, unquote, urlparse
 
-from peewee import Database, DatabaseError, OperationalError, PostgresqlDatabase, SqliteDatabase
+from peewee import Database, DatabaseError, OperationalError, PostgresqlDatabase
+from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase, PooledSqliteDatabase
 
 from crm_tui.services.errors import DatabaseBusy, StoreError
 from crm_tui.store.models import database
@@ -30,6 +37,11 @@ if TYPE_CHECKING:
 ENV_DB = "CRM_TUI_DB"
 BUSY_TIMEOUT_SECONDS = 10
 WRITE_ATTEMPTS = 4
+# Connections kept open: the UI's workers (a list's page, its counts, a
+# panel) rarely run more than a few at once; more wait for one to be free.
+POOL_CONNECTIONS = 8
+# A connection unused this long is closed rather than handed out again.
+POOL_STALE_SECONDS = 300
 
 Engine = Literal["sqlite", "postgres"]
 P = ParamSpec("P")
@@ -71,9 +83,11 @@ def resolve_target(db_arg: str | None) -> Target:
     return Target("sqlite", str(Path(value).expanduser()))
 
 
-def _sqlite(path: Path) -> SqliteDatabase:
-    return SqliteDatabase(
+def _sqlite(path: Path) -> PooledSqliteDatabase:
+    return PooledSqliteDatabase(
         str(path),
+        max_connections=POOL_CONNECTIONS,
+        stale_timeout=POOL_STALE_SECONDS,
         timeout=BUSY_TIMEOUT_SECONDS,
         lock_type="IMMEDIATE",
         pragmas={
@@ -107,7 +121,7 @@ def _load_psycopg2() -> None:
     adapter.txn_unknown = extensions.TRANSACTION_STATUS_UNKNOWN
 
 
-def _postgres(url: str) -> PostgresqlDatabase:
+def _postgres(url: str) -> PooledPostgresqlDatabase:
     _load_psycopg2()
     parsed = urlparse(url)
     params: dict[str, object] = dict(parse_qsl(parsed.query))
@@ -122,7 +136,13 @@ def _postgres(url: str) -> PostgresqlDatabase:
     params.setdefault("application_name", "crm-tui")
     params.setdefault("connect_timeout", 5)
     name = unquote(parsed.path.lstrip("/")) or "crm"
-    return PostgresqlDatabase(name, **params)
+    return PooledPostgresqlDatabase(
+        name,
+        max_connections=POOL_CONNECTIONS,
+        stale_timeout=POOL_STALE_SECONDS,
+        timeout=BUSY_TIMEOUT_SECONDS,
+        **params,
+    )
 
 
 def connect(
@@ -181,9 +201,15 @@ def current() -> Database:
 
 
 def close() -> None:
+    """This thread's connection, and the pool's idle ones (those in use by
+    other threads go when they are given back)."""
     db = database.obj
-    if db is not None and not db.is_closed():
+    if db is None:
+        return
+    if not db.is_closed():
         db.close()
+    if isinstance(db, PooledDatabase):
+        db.close_idle()
 
 
 def _first_line(exc: BaseException) -> str:
