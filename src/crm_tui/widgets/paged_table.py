@@ -317,12 +317,12 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
     def replace_record(self, record: T) -> None:
         """Show a changed record in place (after an edit or a triage
         action), without reloading the list."""
+        self._forget_ahead()
         key = str(record.id)
         if key not in self._records:
             return
         self._records[key] = record
         self._changed_while_loading |= self._loading
-        self._forget_ahead()
         cells = row_cells(self.columns_spec, record, language(), clock.now())
         for spec, value in zip(self.columns_spec, cells, strict=True):
             self.update_cell(key, spec.key, value)
@@ -330,12 +330,12 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
     def remove_record(self, record_id: int) -> None:
         """Drop one row (a record that left the list), the cursor staying on
         the row that takes its place."""
+        self._forget_ahead()
         key = str(record_id)
         if key not in self._records:
             return
         del self._records[key]
         self._changed_while_loading |= self._loading
-        self._forget_ahead()
         self.remove_row(key)
         self._post_state()
         self._maybe_load_more()
@@ -394,10 +394,10 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
         if message.generation != self._generation:
             return
         changed, self._changed_while_loading = self._changed_while_loading, False
-        if message.first and changed and self._source is not None:
+        if changed and self._source is not None:
             # Read before a change the rows on screen already show: showing
             # it would bring the old row back. Ask again.
-            self._start_fetch(None, message.stamp)
+            self._start_fetch(message.after, message.stamp)
             return
         self._loading = False
         self._next = message.page.next_cursor
