@@ -406,6 +406,7 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
         else:
             self._ahead = message
             self._waiting = self._waiting or message.stamp
+            self._post_state()  # no longer loading
             self._maybe_load_more()
 
     def _forget_ahead(self) -> None:
