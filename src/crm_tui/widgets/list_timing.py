@@ -2,8 +2,8 @@
 
 The app tells `ListTimings` of every input event as it receives it; a list
 that starts loading because of a key (the next page, a filter change, a
-search) takes a `Stamp`, and once the frame that paints its new rows is
-drawn the time since the key is recorded under the stamp's kind. One
+search) takes a `Stamp`, and when its new rows are applied (a refresh then
+scheduled) the time since the key is recorded under the stamp's kind. One
 key starts one measure at most, and a mouse event in between leaves
 nothing to stamp, so a load that no key asked for (a look-ahead page, a
 reload after someone else's change) is never counted against one.
@@ -97,14 +97,9 @@ class ListTimings:
     def rows_applied(self, table: Widget, stamp: Stamp | None) -> None:
         """`table` applied the rows of a load (stamped by a key or not)."""
         if stamp is not None:
-            # Rows in the table are not rows on screen yet: a page read ahead
-            # goes in within the key's own handling, its paint comes after.
-            table.call_after_refresh(self._shown, stamp)
+            self.samples[stamp.kind].append((time.monotonic() - stamp.key_at) * 1000)
         if self._first_rows is not None and self._first_rows(table):
             self._first_rows = None
-
-    def _shown(self, stamp: Stamp) -> None:
-        self.samples[stamp.kind].append((time.monotonic() - stamp.key_at) * 1000)
 
     def summary(self) -> dict[str, Summary]:
         """Each kind measured so far."""
