@@ -468,6 +468,8 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
             if self._ahead is None and not self._loading and self._next is not None:
                 self.call_after_refresh(self._read_ahead)
             return
+        if self._next is None and self._ahead is None:
+            return  # the last page is in (or the first is on its way): no key to answer
         stamp = self._waiting or self._stamp(NEXT_PAGE if moved else None)
         if self._ahead is not None:
             page, self._ahead, self._waiting = self._ahead, None, None
