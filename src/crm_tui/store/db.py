@@ -5,12 +5,6 @@ foreign keys, a busy timeout, and IMMEDIATE write transactions (a DEFERRED
 transaction that reads then writes fails at once with "database is locked"
 under contention, whatever the timeout). Reads run in autocommit, so no read
 transaction stays open while a screen is idle and the WAL can checkpoint.
-
-Both engines keep a small pool of connections: a worker's
-`connection_context` takes one and gives it back, so a page of a list costs
-its query, not a new connection to the server (PostgreSQL) or a cold page
-cache (SQLite). A connection goes back to the pool outside any transaction
-(the pool rolls back one left open), so an idle pool holds no snapshot.
 """
 
 from __future__ import annotations
@@ -25,8 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, ParamSpec, TypeVar
 from urllib.parse import parse_qsl, unquote, urlparse
 
-from peewee import Database, DatabaseError, OperationalError, PostgresqlDatabase
-from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase, PooledSqliteDatabase
+from peewee import Database, DatabaseError, OperationalError, PostgresqlDatabase, SqliteDatabase
 
 from crm_tui.services.errors import DatabaseBusy, StoreError
 from crm_tui.store.models import database
@@ -37,11 +30,6 @@ if TYPE_CHECKING:
 ENV_DB = "CRM_TUI_DB"
 BUSY_TIMEOUT_SECONDS = 10
 WRITE_ATTEMPTS = 4
-# Connections kept open: the UI's workers (a list's page, its counts, a
-# panel) rarely run more than a few at once; more wait for one to be free.
-POOL_CONNECTIONS = 8
-# A connection unused this long is closed rather than handed out again.
-POOL_STALE_SECONDS = 300
 
 Engine = Literal["sqlite", "postgres"]
 P = ParamSpec("P")
@@ -83,11 +71,9 @@ def resolve_target(db_arg: str | None) -> Target:
     return Target("sqlite", str(Path(value).expanduser()))
 
 
-def _sqlite(path: Path) -> PooledSqliteDatabase:
-    return PooledSqliteDatabase(
+def _sqlite(path: Path) -> SqliteDatabase:
+    return SqliteDatabase(
         str(path),
-        max_connections=POOL_CONNECTIONS,
-        stale_timeout=POOL_STALE_SECONDS,
         timeout=BUSY_TIMEOUT_SECONDS,
         lock_type="IMMEDIATE",
         pragmas={
@@ -121,7 +107,7 @@ def _load_psycopg2() -> None:
     adapter.txn_unknown = extensions.TRANSACTION_STATUS_UNKNOWN
 
 
-def _postgres(url: str) -> PooledPostgresqlDatabase:
+def _postgres(url: str) -> PostgresqlDatabase:
     _load_psycopg2()
     parsed = urlparse(url)
     params: dict[str, object] = dict(parse_qsl(parsed.query))
@@ -136,13 +122,7 @@ def _postgres(url: str) -> PooledPostgresqlDatabase:
     params.setdefault("application_name", "crm-tui")
     params.setdefault("connect_timeout", 5)
     name = unquote(parsed.path.lstrip("/")) or "crm"
-    return PooledPostgresqlDatabase(
-        name,
-        max_connections=POOL_CONNECTIONS,
-        stale_timeout=POOL_STALE_SECONDS,
-        timeout=BUSY_TIMEOUT_SECONDS,
-        **params,
-    )
+    return PostgresqlDatabase(name, **params)
 
 
 def connect(
@@ -201,15 +181,9 @@ def current() -> Database:
 
 
 def close() -> None:
-    """This thread's connection, and the pool's idle ones (those in use by
-    other threads go when they are given back)."""
     db = database.obj
-    if db is None:
-        return
-    if not db.is_closed():
+    if db is not None and not db.is_closed():
         db.close()
-    if isinstance(db, PooledDatabase):
-        db.close_idle()
 
 
 def _first_line(exc: BaseException) -> str:

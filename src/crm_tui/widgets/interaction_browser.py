@@ -188,8 +188,6 @@ class InteractionBrowser(Widget):
         self.state_key = state_key
         self._counts_timer: Timer | None = None
         self._table_state: InteractionTable.StateChanged | None = None
-        self._status = t("ui.status.opening")
-        self._focus_when_loaded = False
 
     def compose(self) -> ComposeResult:
         remembered = self._saved_state()
@@ -201,7 +199,7 @@ class InteractionBrowser(Widget):
         sidebar.display = remembered.sidebar_shown
         with Horizontal(id="list-bar"):
             yield Label(safe.plain_line(self.heading), id="list-heading")
-            yield Label(safe.plain_line(self._status), id="list-status")
+            yield Label(safe.plain_line(t("ui.status.opening")), id="list-status")
         yield SearchBox(t("ui.search.placeholder"), pause=SEARCH_DEBOUNCE_SECONDS, id="search")
         with Horizontal(id="browser-body"):
             yield sidebar
@@ -293,19 +291,13 @@ class InteractionBrowser(Widget):
     def _table_changed(self, state: InteractionTable.StateChanged) -> None:
         self._table_state = state
         self._show_status()
-        if self._focus_when_loaded and not state.loading:
-            self._focus_when_loaded = False
-            self.table.focus()
 
     def _show_status(self) -> None:
         if self._table_state is None:
             return
         filters = self.sidebar.state.active_sections
         text = status_text(self._table_state, self.search, filters)
-        if text != self._status:
-            # A label's update lays the screen out again: only when it says something new.
-            self._status = text
-            self.query_one("#list-status", Label).update(safe.plain_line(text))
+        self.query_one("#list-status", Label).update(safe.plain_line(text))
 
     # -- the filter sidebar ----------------------------------------------------
 
@@ -347,13 +339,9 @@ class InteractionBrowser(Widget):
     @on(SearchBox.Search)
     def _search_asked(self, event: SearchBox.Search) -> None:
         event.stop()
-        if event.submitted and event.value != self.search:
-            # The list takes the focus with the results: a focus change
-            # repaints every row, so one paint shows both.
-            self._focus_when_loaded = True
-        elif event.submitted:
-            self.table.focus()
         self.search = event.value
+        if event.submitted:
+            self.table.focus()
 
     # -- actions ---------------------------------------------------------------
 

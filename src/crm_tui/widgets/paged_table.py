@@ -2,12 +2,10 @@
 
 It shows what a `PageSource` returns, one keyset page at a time: the first
 page when `load` is called, the next one when the cursor or the viewport
-comes near the end of the loaded rows. The page after the rows shown is
-read ahead as soon as they are in, and kept until the cursor nears the end,
-so moving on costs adding rows, not a query. Queries and the drawing of
-cells (dates go through babel) run in a thread worker; the UI thread only
-adds finished rows. Nothing ever loads the whole table, so a million rows
-cost what a hundred do.
+comes near the end of the loaded rows. Queries and the drawing of cells
+(dates go through babel) run in a thread worker; the UI thread only adds
+finished rows. Nothing ever loads the whole table, so a million rows cost
+what fifty do.
 
 A table is generic over its record type (interactions, contacts,
 opportunities): its columns draw cells from a record, and a row's key is
@@ -219,24 +217,20 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
         def __init__(
             self,
             generation: int,
-            after: Any | None,
             page: KeysetPage[Any],
             rows: list[tuple[Text, ...]],
             widths: list[int],
+            first: bool,
             *,
             stamp: Stamp | None,
         ) -> None:
             super().__init__()
             self.generation = generation
-            self.after = after
             self.page = page
             self.rows = rows
             self.widths = widths
+            self.first = first
             self.stamp = stamp
-
-        @property
-        def first(self) -> bool:
-            return self.after is None
 
     class _FetchFailed(Message, bubble=False):
         def __init__(self, generation: int, reason: str) -> None:
@@ -256,13 +250,8 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
         self.columns_spec = tuple(columns)
         self._source: PageSource[T] | None = None
         self._generation = 0
-        # Where the page after the last one read starts (None: no more).
         self._next: Any | None = None
         self._loading = False
-        # The page after the rows shown, read ahead and not shown yet.
-        self._ahead: PagedTable._Fetched | None = None
-        # A key that asked for the next page while it was still on its way.
-        self._waiting: Stamp | None = None
         self._failed = False
         self._records: dict[str, T] = {}
         self._restore_key: str | None = None
@@ -286,8 +275,6 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
         self._source = source
         self._generation += 1
         self._next = None
-        self._ahead = None
-        self._waiting = None
         self._failed = False
         self._start_fetch(None, self._stamp(measure))
 
@@ -317,7 +304,6 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
     def replace_record(self, record: T) -> None:
         """Show a changed record in place (after an edit or a triage
         action), without reloading the list."""
-        self._forget_ahead()
         key = str(record.id)
         if key not in self._records:
             return
@@ -330,7 +316,6 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
     def remove_record(self, record_id: int) -> None:
         """Drop one row (a record that left the list), the cursor staying on
         the row that takes its place."""
-        self._forget_ahead()
         key = str(record_id)
         if key not in self._records:
             return
@@ -342,7 +327,7 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
 
     @property
     def has_more(self) -> bool:
-        return self._ahead is not None or self._next is not None
+        return self._next is not None
 
     @property
     def is_loading(self) -> bool:
@@ -387,35 +372,21 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
         rows = [row_cells(columns, record, lang, now) for record in page.items]
         widths = [max((row[i].cell_len for row in rows), default=0) for i in range(len(columns))]
         if not worker.is_cancelled:
-            self.post_message(self._Fetched(generation, after, page, rows, widths, stamp=stamp))
+            self.post_message(
+                self._Fetched(generation, page, rows, widths, after is None, stamp=stamp)
+            )
 
     @on(_Fetched)
-    def _page_fetched(self, message: _Fetched) -> None:
+    def _show_page(self, message: _Fetched) -> None:
         if message.generation != self._generation:
             return
         changed, self._changed_while_loading = self._changed_while_loading, False
-        if changed and self._source is not None:
+        if message.first and changed and self._source is not None:
             # Read before a change the rows on screen already show: showing
             # it would bring the old row back. Ask again.
-            self._start_fetch(message.after, message.stamp)
+            self._start_fetch(None, message.stamp)
             return
         self._loading = False
-        self._next = message.page.next_cursor
-        if message.first or self._restore_key is not None:
-            self._show_page(message, message.stamp)
-        else:
-            self._ahead = message
-            self._waiting = self._waiting or message.stamp
-            self._post_state()  # no longer loading
-            self._maybe_load_more()
-
-    def _forget_ahead(self) -> None:
-        """Drop the page read ahead (a row changed: it may show it as it
-        was); it is read again from where it started."""
-        if self._ahead is not None:
-            self._next, self._ahead = self._ahead.after, None
-
-    def _show_page(self, message: _Fetched, stamp: Stamp | None) -> None:
         if message.first:
             self.clear()
             self._records.clear()
@@ -429,6 +400,7 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
             self._records[key] = record
             self.add_row(*cells, key=key, height=1)
         self._natural = [max(a, b) for a, b in zip(self._natural, message.widths, strict=True)]
+        self._next = message.page.next_cursor
         self._fit_columns()
         if self._restore_key is not None:
             if self._restore_key in self._records:
@@ -439,7 +411,7 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
             self._restore_key = None
         timings = timings_of(self)
         if timings is not None:
-            timings.rows_applied(self, stamp)
+            timings.rows_applied(self, message.stamp)
         self._post_state()
         self._maybe_load_more()
 
@@ -448,41 +420,18 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
         if message.generation != self._generation:
             return
         self._loading = False
-        self._waiting = None
         self._failed = True
         self._post_state()
         safe.notify(self.app, message.reason, severity="error")
 
     def _maybe_load_more(self, *, moved: bool = False) -> None:
-        """The next page when the cursor or the view nears the end (the one
-        read ahead at once, else as soon as it arrives), and the page after
-        the rows shown read ahead; `moved`: the cursor or the view moved (a
-        key may have asked)."""
-        if self._source is None:
+        """The next page when the cursor or the view nears the end;
+        `moved`: the cursor or the view moved (a key may have asked)."""
+        if self._loading or self._next is None or self._source is None:
             return
         bottom = round(self.scroll_y) + self.scrollable_content_region.height
-        if self.row_count - max(self.cursor_row, bottom) > LOOKAHEAD:
-            self._waiting = None  # the cursor went back: no key waits for rows
-            # Once the rows shown are painted: a worker building rows while
-            # the frame is drawn slows the frame (they share the GIL).
-            if self._ahead is None and not self._loading and self._next is not None:
-                self.call_after_refresh(self._read_ahead)
-            return
-        if self._next is None and self._ahead is None:
-            return  # the last page is in (or the first is on its way): no key to answer
-        stamp = self._waiting or self._stamp(NEXT_PAGE if moved else None)
-        if self._ahead is not None:
-            page, self._ahead, self._waiting = self._ahead, None, None
-            self._show_page(page, stamp)
-        elif self._loading:
-            self._waiting = stamp
-        elif self._next is not None:
-            self._start_fetch(self._next, stamp)
-
-    def _read_ahead(self) -> None:
-        """The page after the rows shown, unless it is in or on its way."""
-        if self._ahead is None and not self._loading and self._next is not None:
-            self._start_fetch(self._next)
+        if self.row_count - max(self.cursor_row, bottom) <= LOOKAHEAD:
+            self._start_fetch(self._next, self._stamp(NEXT_PAGE if moved else None))
 
     def _post_state(self) -> None:
         self.post_message(
