@@ -25,12 +25,10 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from crm_tui import clock
 from crm_tui.i18n import language, register, t
-from crm_tui.screens.close_event_dialog import open_close_event
-from crm_tui.screens.comment_dialog import open_comment_box, opportunity_comment_title
 from crm_tui.screens.navigation import open_contact, open_interaction
 from crm_tui.screens.party import PartyScreen
 from crm_tui.screens.stage_dialog import open_stage_dialog
@@ -50,6 +48,7 @@ from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
 from crm_tui.widgets.interaction_browser import InteractionBrowser
 from crm_tui.widgets.interaction_table import TIMELINE_COLUMNS
+from crm_tui.widgets.key_footer import KeyFooter
 from crm_tui.widgets.party_header import PartyHeader
 from crm_tui.widgets.permission_gate import (
     Access,
@@ -142,7 +141,7 @@ class TimelineScreen(PartyScreen[TimelineParty]):
             t("ui.party.interactions"), TIMELINE_COLUMNS, state_key="timeline", id="browser"
         )
         yield Static(id="activities-hidden")
-        yield Footer()
+        yield KeyFooter()
 
     @on(events.Mount)
     async def _add_panel(self) -> None:
@@ -213,6 +212,8 @@ class TimelineScreen(PartyScreen[TimelineParty]):
         if self.party is not None:
             opportunity = self.party.opportunity
             target = CommentTarget(opportunity_id=opportunity.id)
+            from crm_tui.screens.comment_dialog import open_comment_box, opportunity_comment_title
+
             title = opportunity_comment_title(opportunity)
             open_comment_box(self, target, title, lambda _comment: self.refresh_if_stale())
 
@@ -244,6 +245,10 @@ class TimelineScreen(PartyScreen[TimelineParty]):
 
     @on(UpcomingPanel.CloseRequested)
     def _close_event(self, event: UpcomingPanel.CloseRequested) -> None:
+        # Imported here: the dialogs pull in triage and recurrence, which
+        # the timeline's first frame does not need (issue 8's start-up).
+        from crm_tui.screens.close_event_dialog import open_close_event
+
         open_close_event(self, event.record)
 
     def selected_record(self) -> InteractionRecord | None:
