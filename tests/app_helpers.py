@@ -7,8 +7,10 @@ import time
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.worker import WorkerCancelled
@@ -181,3 +183,15 @@ def shown(widget: Widget) -> str:
     visual = widget.render()
     plain = getattr(visual, "plain", None)
     return plain if isinstance(plain, str) else str(visual)
+
+
+def make_floor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> store_db.Target:
+    """The snapshot sales floor, with a fixed clock and a 256-colour
+    terminal, named by a relative path (the same header on every run)."""
+    monkeypatch.setenv("CRM_TUI_NOW", NOW_ENV)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    target = store_db.Target("sqlite", "crm.db")
+    build_floor(target)
+    return target

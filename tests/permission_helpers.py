@@ -1,16 +1,12 @@
-"""What the tests of permissions in the TUI share: the snapshot sales
-floor on a real SQLite file (ana admin, marta supervisor, luis agent),
-reading the database back, and what a person sees of a key: whether the
+"""What the tests of permissions in the TUI share: reading the database
+back, and what a person sees of a key: whether the
 footer, the help or the palette offer it, and the toasts it left."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any, TypeVar
-
-import pytest
 
 from crm_tui.app import CrmApp
 from crm_tui.screens.help import key_map
@@ -19,21 +15,7 @@ from crm_tui.services.users import get_user
 from crm_tui.store import db as store_db
 from crm_tui.store.models import HistoryEvent, User
 
-from .app_helpers import NOW_ENV, build_floor
-
 T = TypeVar("T")
-
-
-def make_floor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> store_db.Target:
-    """The snapshot sales floor, with a fixed clock and a 256-colour
-    terminal, named by a relative path (the same header on every run)."""
-    monkeypatch.setenv("CRM_TUI_NOW", NOW_ENV)
-    monkeypatch.setenv("TERM", "xterm-256color")
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    monkeypatch.chdir(tmp_path)
-    target = store_db.Target("sqlite", "crm.db")
-    build_floor(target)
-    return target
 
 
 def stored(target: store_db.Target, query: Callable[[], T]) -> T:

@@ -18,24 +18,14 @@ from textual.pilot import Pilot
 
 from crm_tui.store import db as store_db
 
-from .app_helpers import NOW_ENV, build_floor, make_app, settle
+from .app_helpers import make_app, make_floor, settle
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
 
 @pytest.fixture
 def floor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> store_db.Target:
-    monkeypatch.setenv("CRM_TUI_NOW", NOW_ENV)
-    # The colours depend on the terminal (a 16-colour one gets the ANSI
-    # theme): these are the pictures of a 256-colour terminal.
-    monkeypatch.setenv("TERM", "xterm-256color")
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    # A relative path, so the header (which names the database) reads the
-    # same on every run.
-    monkeypatch.chdir(tmp_path)
-    target = store_db.Target("sqlite", "crm.db")
-    build_floor(target)
-    return target
+    return make_floor(tmp_path, monkeypatch)
 
 
 async def open_list(pilot: Pilot[Any]) -> None:

@@ -30,18 +30,12 @@ from crm_tui.store import db as store_db
 from crm_tui.store.models import Campaign, Interaction
 from crm_tui.widgets.form_field import FormField
 
-from .app_helpers import NOW, NOW_ENV, build_floor, make_app, settle, shown
+from .app_helpers import NOW, make_app, make_floor, settle, shown
 
 
 @pytest.fixture
 def floor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> store_db.Target:
-    monkeypatch.setenv("CRM_TUI_NOW", NOW_ENV)
-    monkeypatch.setenv("TERM", "xterm-256color")
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    monkeypatch.chdir(tmp_path)
-    target = store_db.Target("sqlite", "crm.db")
-    build_floor(target)
-    return target
+    return make_floor(tmp_path, monkeypatch)
 
 
 def with_a_campaign(target: store_db.Target) -> None:

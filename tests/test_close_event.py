@@ -33,7 +33,7 @@ from crm_tui.store import db as store_db
 from crm_tui.widgets.event_agenda import EventAgenda
 from crm_tui.widgets.upcoming_panel import UpcomingPanel
 
-from .app_helpers import NOW, NOW_ENV, build_floor, log, make_app, settle, shown
+from .app_helpers import NOW, NOW_ENV, log, make_app, make_floor, settle, shown
 from .conftest import World
 
 REPORT = "Confirmado el pedido.\nEnvío el lunes."
@@ -287,13 +287,7 @@ async def test_d_in_the_timeline_panel_closes_the_event(
 
 @pytest.fixture
 def floor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> store_db.Target:
-    monkeypatch.setenv("CRM_TUI_NOW", NOW_ENV)
-    monkeypatch.setenv("TERM", "xterm-256color")
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    monkeypatch.chdir(tmp_path)
-    target = store_db.Target("sqlite", "crm.db")
-    build_floor(target)
-    return target
+    return make_floor(tmp_path, monkeypatch)
 
 
 async def report_typed(pilot: Pilot[Any]) -> None:

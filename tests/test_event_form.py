@@ -27,7 +27,7 @@ from crm_tui.services.listing import list_interactions
 from crm_tui.services.records import InteractionFilter, InteractionRecord
 from crm_tui.store import db as store_db
 
-from .app_helpers import NOW, NOW_ENV, build_floor, make_app, settle, shown
+from .app_helpers import NOW, NOW_ENV, make_app, make_floor, settle, shown
 from .conftest import World
 
 
@@ -264,13 +264,7 @@ async def test_deleting_an_occurrence_can_end_the_series_there(
 
 @pytest.fixture
 def floor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> store_db.Target:
-    monkeypatch.setenv("CRM_TUI_NOW", NOW_ENV)
-    monkeypatch.setenv("TERM", "xterm-256color")
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    monkeypatch.chdir(tmp_path)
-    target = store_db.Target("sqlite", "crm.db")
-    build_floor(target)
-    return target
+    return make_floor(tmp_path, monkeypatch)
 
 
 async def event_typed(pilot: Pilot[Any]) -> None:

@@ -37,11 +37,10 @@ from crm_tui.store import db as store_db
 from crm_tui.widgets.interaction_browser import InteractionBrowser
 from crm_tui.widgets.path_input import PathInput
 
-from .app_helpers import make_app, settle, shown
+from .app_helpers import make_app, make_floor, settle, shown
 from .permission_helpers import (
     change_grants,
     help_descriptions,
-    make_floor,
     offered_actions,
     palette_commands,
     refusals,

@@ -32,22 +32,14 @@ from crm_tui.services.types import list_types
 from crm_tui.store import db as store_db
 from crm_tui.widgets.paged_table import PagedTable
 
-from .app_helpers import NOW, NOW_ENV, build_floor, make_app, settle, shown
+from .app_helpers import NOW, make_app, make_floor, settle, shown
 
 SHIPPED_ORDER = ["call", "email", "meeting", "visit", "message", "task", "note"]
 
 
 @pytest.fixture
 def floor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> store_db.Target:
-    monkeypatch.setenv("CRM_TUI_NOW", NOW_ENV)
-    # The pictures of a 256-colour terminal, and a header that names the
-    # database by a relative path, the same on every run.
-    monkeypatch.setenv("TERM", "xterm-256color")
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    monkeypatch.chdir(tmp_path)
-    target = store_db.Target("sqlite", "crm.db")
-    build_floor(target)
-    return target
+    return make_floor(tmp_path, monkeypatch)
 
 
 def stored(target: store_db.Target, query: Any) -> Any:

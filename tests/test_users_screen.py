@@ -30,8 +30,8 @@ from crm_tui.services.users import get_user
 from crm_tui.store import db as store_db
 from crm_tui.widgets.paged_table import PagedTable
 
-from .app_helpers import make_app, settle, shown
-from .permission_helpers import make_floor, offered_actions, stored, toasts
+from .app_helpers import make_app, make_floor, settle, shown
+from .permission_helpers import offered_actions, stored, toasts
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
