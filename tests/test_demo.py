@@ -3,6 +3,7 @@ checked through the services a user's screens and commands go through."""
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 import threading
 from collections.abc import Iterator
@@ -386,6 +387,34 @@ def test_a_child_process_generates_the_same_rows(
 
     assert len(children) == 1
     assert in_child == inline
+
+
+def test_a_failure_on_either_side_of_the_pipe_stops_both(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child sends from a thread of its own, ahead of what the parent
+    has written: a failure in the child still reaches the parent, one in
+    the parent still stops the child, and neither leaves a file."""
+    monkeypatch.setattr(demo, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(demo, "BATCH", 64)
+    target = store_db.Target("sqlite", str(tmp_path / "demo.db"))
+
+    def stop_in_parent(stage: str, done: int, total: int) -> None:
+        if stage == "interactions" and done >= 128:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        demo.build_demo(target, login="tester", progress=stop_in_parent, **SMALL)
+
+    def fail_in_child(floor: Any, start: int, seconds: list[int]) -> None:
+        raise ValueError("no more ideas")
+
+    monkeypatch.setattr(demo._Floor, "write_batch", fail_in_child)
+    with pytest.raises(RuntimeError, match="no more ideas"):
+        demo.build_demo(target, login="tester", **SMALL)
+
+    assert not list(tmp_path.iterdir())
+    assert multiprocessing.active_children() == []
 
 
 def test_search_rows_written_during_the_load_match_the_tables(

@@ -19,6 +19,8 @@ import io
 import json
 import multiprocessing
 import os
+import pickle
+import queue
 import random
 import threading
 import time
@@ -62,6 +64,9 @@ MAX_INTERACTIONS = 50_000_000
 # From this size on, a child process generates while this one writes;
 # below it, starting the child costs more than it saves.
 PARALLEL_FROM = 100_000
+# Messages the generator process may have waiting to be sent: a batch of
+# interactions comes as seven (its tables, search, progress).
+MESSAGES_AHEAD = 16
 
 # Progress stages, in order, as passed to the `progress` callback (the CLI
 # has a label for each).
@@ -308,18 +313,18 @@ class _DirectWriter:
 class _PipeWriter:
     """The child's writer: prepared rows and progress go to the parent."""
 
-    connection: Connection
+    sender: _Sender
     prepare: Callable[[list[Row]], Any]
 
     def insert(self, table: str, columns: Sequence[str], rows: list[Row]) -> None:
         if rows:
-            self.connection.send(("insert", table, tuple(columns), self.prepare(rows)))
+            self.sender.send(("insert", table, tuple(columns), self.prepare(rows)))
 
     def interactions_loaded(self, first_id: int, last_id: int) -> None:
-        self.connection.send(("interactions_loaded", first_id, last_id))
+        self.sender.send(("interactions_loaded", first_id, last_id))
 
     def progress(self, stage: str, done: int, total: int) -> None:
-        self.connection.send(("progress", stage, done, total))
+        self.sender.send(("progress", stage, done, total))
 
 
 def _load(db: Database, plan: Plan, progress: Progress, *, own_file: bool) -> dict[str, int]:
@@ -329,22 +334,48 @@ def _load(db: Database, plan: Plan, progress: Progress, *, own_file: bool) -> di
         return _fill(db, "sqlite", plan, progress)
 
 
+# The page cache while rows go in: each new row also goes into its table's
+# unique uid index at a random place, and a cache that holds those indexes
+# whole spares rereading their pages.
+LOAD_CACHE_KIB = 262_144
+# The page cache while the indexes are built. SQLite sorts an index's rows
+# in runs the size of the page cache and, given worker threads and a
+# temporary store on disk (it starts no workers when temporary data is
+# kept in memory), sorts the runs on both cores and merges them. Rebuilding
+# the 1M demo's indexes took 8 to 13 s so, against 22 s sorting each as one
+# run in a 256 MB cache on one thread (on a busy 2-core machine).
+INDEX_BUILD_CACHE_KIB = 4_096
+
+
 @contextmanager
 def _sqlite_bulk_settings(db: Database, *, own_file: bool) -> Iterator[None]:
-    """Settings for the load only: no syncing, a big cache, helper threads
-    to sort for the index builds. Foreign keys are not checked row by row:
-    the generator only refers to rows it wrote before (the tests run
-    `foreign_key_check`). A file the demo created itself skips the WAL, so
-    the data is written once instead of twice. (Not `analysis_limit`: its
-    sampled statistics led the planner to sort every interaction to show
-    the first page.)
+    """Settings for the load only: no syncing, a big cache (a small one for
+    the index builds: `_sqlite_index_build_settings`), helper threads and a
+    temporary store on disk so that those builds sort on both cores.
+    (SQLite refuses to change the temporary store within the load's
+    transaction; what the load itself sorts fits in the cache.)
+
+    Foreign keys and CHECK constraints are not checked row by row: the
+    generator only refers to rows it wrote before and only writes allowed
+    values (the tests run `foreign_key_check`, and `integrity_check`, which
+    checks the CHECKs); the CHECKs took half of each interaction's insert,
+    about 7 s at a million. A file the demo created itself skips the WAL,
+    so the data is written once instead of twice. (Not `analysis_limit`:
+    its sampled statistics led the planner to sort every interaction to
+    show the first page.)
 
     Restored after a successful load. After a failed one the connection is
     closed, which forgets them, and a file the demo created is removed."""
-    names = ("synchronous", "cache_size", "threads", "foreign_keys")
-    saved = {name: int(db.execute_sql(f"PRAGMA {name}").fetchone()[0]) for name in names}
-    load = {"synchronous": 0, "cache_size": -262_144, "threads": 2}
-    for name, value in {**load, "foreign_keys": 0}.items():
+    load = {
+        "synchronous": 0,
+        "cache_size": -LOAD_CACHE_KIB,
+        "threads": 2,
+        "temp_store": 1,
+        "foreign_keys": 0,
+        "ignore_check_constraints": 1,
+    }
+    saved = {name: int(db.execute_sql(f"PRAGMA {name}").fetchone()[0]) for name in load}
+    for name, value in load.items():
         db.execute_sql(f"PRAGMA {name} = {value}")
     if own_file:
         db.execute_sql("PRAGMA journal_mode = OFF")
@@ -356,6 +387,12 @@ def _sqlite_bulk_settings(db: Database, *, own_file: bool) -> Iterator[None]:
     else:
         # The whole load went through the WAL: fold it into the file, shrink it.
         db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _sqlite_index_build_settings(db: Database) -> None:
+    """Once every row is in, a small cache, so that the index builds sort
+    in runs on both cores (see `INDEX_BUILD_CACHE_KIB`)."""
+    db.execute_sql(f"PRAGMA cache_size = -{INDEX_BUILD_CACHE_KIB}")
 
 
 @store_db.writes
@@ -381,6 +418,8 @@ def _fill(db: Database, engine: str, plan: Plan, progress: Progress) -> dict[str
             generator.run()
             counts = generator.counts()
         progress("indexes", 0, 1)
+        if engine == "sqlite":
+            _sqlite_index_build_settings(db)
     if engine == "postgres":
         for table in ID_TABLES:  # COPY with explicit ids leaves the sequences behind
             db.execute_sql(
@@ -469,9 +508,9 @@ def _generate_in_child(
     progress: Progress,
 ) -> dict[str, int]:
     """Run the generator in a child process and write what it sends. The
-    pipe holds little, so the child never runs far ahead (bounded memory);
-    a failure on either side stops both. The child only computes: it never
-    touches the database connection it inherits."""
+    child queues a few messages at most (`_Sender`), so it never runs far
+    ahead (bounded memory); a failure on either side stops both. The child
+    only computes: it never touches the database connection it inherits."""
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
         target=_produce, args=(sender, plan, snapshot, engine), name="crm-tui-demo", daemon=True
@@ -503,17 +542,56 @@ def _generate_in_child(
         child.join()
 
 
+class _Sender:
+    """The child's end of the pipe, sending from a thread of its own so that
+    the generator goes on with the next batch while the parent still writes
+    the last one: the pipe alone holds too little, and the generator waited
+    on it while every batch of interactions was written. The generator's
+    thread pickles; the sending thread then waits on the pipe without
+    holding the interpreter. At most `MESSAGES_AHEAD` wait to be sent."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.pending: queue.Queue[bytes | None] = queue.Queue(maxsize=MESSAGES_AHEAD)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="crm-tui-demo-sender", daemon=True)
+        self.thread.start()
+
+    def send(self, message: tuple[Any, ...]) -> None:
+        if self.error is not None:
+            raise self.error
+        self.pending.put(pickle.dumps(message))
+
+    def close(self) -> None:
+        """Send what is pending, then close the pipe."""
+        self.pending.put(None)
+        self.thread.join()
+        self.connection.close()
+        if self.error is not None:
+            raise self.error
+
+    def _run(self) -> None:
+        try:
+            while (data := self.pending.get()) is not None:
+                self.connection.send_bytes(data)
+        except BaseException as error:  # the parent is gone: `send` raises it
+            self.error = error
+            while self.pending.get() is not None:  # so that `send` never blocks
+                pass
+
+
 def _produce(connection: Connection, plan: Plan, snapshot: Snapshot, engine: str) -> None:
     """The child process: generate every row and send it to the parent."""
+    sender = _Sender(connection)
     try:
-        writer = _PipeWriter(connection, PAYLOADS[engine])
+        writer = _PipeWriter(sender, PAYLOADS[engine])
         generator = Generator(plan, snapshot, writer, writer.progress)
         generator.run()
-        connection.send(("done", generator.counts()))
+        sender.send(("done", generator.counts()))
     except BaseException:
-        connection.send(("error", traceback.format_exc()))
+        sender.send(("error", traceback.format_exc()))
     finally:
-        connection.close()
+        sender.close()
 
 
 # --- words, weights and time ----------------------------------------------------
