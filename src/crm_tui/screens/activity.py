@@ -19,7 +19,7 @@ from peewee import DatabaseError
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from crm_tui.i18n import register, t
 from crm_tui.screens.base import CrmScreen
@@ -31,6 +31,7 @@ from crm_tui.services.records import ContactRecord, OpportunityRecord
 from crm_tui.widgets import safe
 from crm_tui.widgets.activity_feed import ActivityFeed, FeedTarget, comment_option_id
 from crm_tui.widgets.background import run_db
+from crm_tui.widgets.key_footer import KeyFooter
 from crm_tui.widgets.party_header import PartyHeader
 
 register(
@@ -113,7 +114,7 @@ class ActivityScreen(CrmScreen[None]):
         yield Static(self._title(), id="activity-title")
         yield PartyHeader(id="party")
         yield ActivityFeed(self.target, id="activity-feed")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def feed(self) -> ActivityFeed:

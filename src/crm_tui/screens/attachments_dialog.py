@@ -22,7 +22,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Label
 
 from crm_tui import clock
 from crm_tui.formatting import file_size
@@ -36,6 +36,7 @@ from crm_tui.ui_text import localise_bindings
 from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
 from crm_tui.widgets.form_field import short_datetime
+from crm_tui.widgets.key_footer import KeyFooter
 from crm_tui.widgets.path_input import PathInput, matches_text
 
 register(
@@ -210,7 +211,7 @@ class AttachmentsDialog(DialogScreen[None]):
                 )
                 yield Label(id="attachments-matches", classes="attachments-note")
             yield Label(id="attachments-message", classes="-empty")
-        yield Footer()
+        yield KeyFooter()
 
     def _table(self, lang: str) -> DataTable[object]:
         table: DataTable[object] = DataTable(

@@ -31,7 +31,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.widgets import Footer, Header, Label
+from textual.widgets import Header, Label
 
 from crm_tui import clock
 from crm_tui.formatting import textual_colour
@@ -65,6 +65,7 @@ from crm_tui.widgets.interaction_table import (
     subject_preview,
     type_parts,
 )
+from crm_tui.widgets.key_footer import KeyFooter
 from crm_tui.widgets.permission_gate import add_refusal_keys, gate_allows, refuse, with_access
 
 register(
@@ -364,7 +365,7 @@ class CalendarScreen(CrmScreen[None]):
             yield Label(safe.plain_line(t("ui.status.opening")), id="list-status")
         yield EventAgenda(CALENDAR_COLUMNS, id="calendar-agenda")
         yield WeekGrid(id="calendar-week")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def agenda(self) -> EventAgenda:

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.fuzzy import Matcher
-from textual.widgets import Footer, Input, Label, OptionList
+from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from crm_tui import clock
@@ -30,6 +30,7 @@ from crm_tui.services.vocab import fold
 from crm_tui.ui_text import localise_bindings
 from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
+from crm_tui.widgets.key_footer import KeyFooter
 
 register(
     {
@@ -105,7 +106,7 @@ class GoToDateDialog(DialogScreen[date | None]):
                 compact=True,
             )
             yield Label(classes="dialog-message", id="calendar-goto-message")
-        yield Footer()
+        yield KeyFooter()
 
     def _say(self, text: str, *, problem: bool = False) -> None:
         message = self.query_one("#calendar-goto-message", Label)
@@ -192,7 +193,7 @@ class PersonChooser(DialogScreen[str | None]):
                 Option(safe.plain_line(t("ui.calendar.people.loading")), disabled=True),
                 id="calendar-people",
             )
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         run_db(

@@ -23,7 +23,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, SelectionList, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from crm_tui import clock
@@ -56,6 +56,7 @@ from crm_tui.widgets.form_field import (
     show_validation,
 )
 from crm_tui.widgets.interaction_table import type_parts
+from crm_tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
@@ -266,7 +267,7 @@ class CampaignFormScreen(DialogScreen[CampaignRecord | None]):
                     yield Button(
                         t("ui.campaign_form.key.cancel"), compact=True, id="campaign-cancel"
                     )
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         run_db(

@@ -18,7 +18,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Header, Label
+from textual.widgets import DataTable, Header, Label
 
 from crm_tui.formatting import list_date
 from crm_tui.i18n import language, register, t
@@ -36,6 +36,7 @@ from crm_tui.services.permissions import SCHEDULE_CAMPAIGN
 from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
 from crm_tui.widgets.choice_list import format_count
+from crm_tui.widgets.key_footer import KeyFooter
 from crm_tui.widgets.paged_table import Column, PagedTable, PageSource, keyset_source
 from crm_tui.widgets.permission_gate import (
     Access,
@@ -207,7 +208,7 @@ class CampaignsScreen(CrmScreen[None]):
         note = Label(id="campaigns-read-only")
         note.display = False
         yield note
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -18,7 +18,7 @@ from peewee import DatabaseError
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import Footer, Label, TextArea
+from textual.widgets import Label, TextArea
 
 from crm_tui.i18n import register, t
 from crm_tui.screens.base import DialogScreen
@@ -32,6 +32,7 @@ from crm_tui.services.records import InteractionRecord
 from crm_tui.ui_text import localise_bindings
 from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
+from crm_tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from crm_tui.app import CrmApp
@@ -107,7 +108,7 @@ class CloseEventDialog(DialogScreen[InteractionRecord | None]):
                 placeholder=t("ui.close_event.placeholder"),
             )
             yield Label(id="close-event-message")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def editor(self) -> TextArea:

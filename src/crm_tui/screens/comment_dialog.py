@@ -24,7 +24,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Footer, Label, Static, TextArea
+from textual.widgets import Label, Static, TextArea
 
 from crm_tui.formatting import truncate
 from crm_tui.i18n import language, register, t
@@ -46,6 +46,7 @@ from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
 from crm_tui.widgets.choice_list import format_count
 from crm_tui.widgets.file_label import file_label
+from crm_tui.widgets.key_footer import KeyFooter
 from crm_tui.widgets.mention_picker import MentionPicker, mention_at, mention_text, name_end
 
 if TYPE_CHECKING:
@@ -261,7 +262,7 @@ class CommentDialog(DialogScreen[CommentRecord | None]):
             with Horizontal(id="comment-status"):
                 yield Label(id="comment-message")
                 yield Label(id="comment-count")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         draft = self._view_state().get(draft_key(self.target))

@@ -9,12 +9,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from crm_tui.i18n import register, t
 from crm_tui.screens.base import DialogScreen
 from crm_tui.ui_text import localise_bindings
 from crm_tui.widgets import safe
+from crm_tui.widgets.key_footer import KeyFooter
 
 register(
     {
@@ -87,7 +88,7 @@ class ConfirmScreen(DialogScreen[bool]):
                     id="confirm-yes",
                 )
                 yield Button(safe.plain_line(t("ui.confirm.cancel")), compact=True, id="confirm-no")
-        yield Footer()
+        yield KeyFooter()
 
     @on(Button.Pressed, "#confirm-yes")
     def action_confirm(self) -> None:

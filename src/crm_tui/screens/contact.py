@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, OptionList
+from textual.widgets import Header, Label, OptionList
 from textual.widgets.option_list import Option
 
 from crm_tui.formatting import format_money, stage_label
@@ -24,6 +24,7 @@ from crm_tui.services.records import ContactRecord, InteractionFilter, Opportuni
 from crm_tui.widgets import safe
 from crm_tui.widgets.interaction_browser import InteractionBrowser
 from crm_tui.widgets.interaction_table import CONTACT_COLUMNS
+from crm_tui.widgets.key_footer import KeyFooter
 from crm_tui.widgets.party_header import PartyHeader
 
 register(
@@ -95,7 +96,7 @@ class ContactScreen(PartyScreen[ContactParty]):
         yield InteractionBrowser(
             t("ui.party.interactions"), CONTACT_COLUMNS, state_key="contact", id="browser"
         )
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.table.focus()

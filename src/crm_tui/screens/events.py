@@ -19,7 +19,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Footer, Header, Label
+from textual.widgets import Header, Label
 
 from crm_tui import clock
 from crm_tui.formatting import list_date
@@ -48,6 +48,7 @@ from crm_tui.widgets.interaction_table import (
     ColumnSpec,
     row_cells,
 )
+from crm_tui.widgets.key_footer import KeyFooter
 
 register(
     {
@@ -178,7 +179,7 @@ class EventsScreen(CrmScreen[None]):
             yield Label(safe.plain_line(self._heading()), id="list-heading")
             yield Label(safe.plain_line(t("ui.status.opening")), id="list-status")
         yield EventAgenda(EVENT_COLUMNS, id="agenda")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.agenda.options.focus()

@@ -34,7 +34,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Checkbox, Footer, Label, ProgressBar, Static
+from textual.widgets import Checkbox, Label, ProgressBar, Static
 
 from crm_tui import clock
 from crm_tui.exchange import exporter
@@ -50,6 +50,7 @@ from crm_tui.ui_text import localise_bindings
 from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
 from crm_tui.widgets.choice_list import format_count
+from crm_tui.widgets.key_footer import KeyFooter
 from crm_tui.widgets.path_input import PathInput, matches_text
 
 if TYPE_CHECKING:
@@ -438,7 +439,7 @@ class ExportDialog(DialogScreen[Path | None]):
             with Horizontal(id="export-progress"):
                 yield ProgressBar(show_eta=False, id="export-bar")
                 yield Label(id="export-rows")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.path_input.cursor_position = len(self.path_input.value)

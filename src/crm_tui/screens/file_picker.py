@@ -22,7 +22,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import Footer, Label, OptionList
+from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -31,6 +31,7 @@ from crm_tui.screens.base import DialogScreen
 from crm_tui.ui_text import localise_bindings
 from crm_tui.widgets import safe
 from crm_tui.widgets.choice_list import format_count
+from crm_tui.widgets.key_footer import KeyFooter
 from crm_tui.widgets.path_input import PathInput, is_folder, shown_name, split_typed
 
 register(
@@ -184,7 +185,7 @@ class FilePickerDialog(DialogScreen[Path | None]):
             )
             yield OptionList(id="file-picker-entries")
             yield Label(id="file-picker-note")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.path_input.cursor_position = len(self.path_input.value)

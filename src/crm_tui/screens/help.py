@@ -15,12 +15,13 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
 from crm_tui.i18n import register, t
 from crm_tui.screens.base import DialogScreen
 from crm_tui.ui_text import localise_bindings
 from crm_tui.widgets import safe
+from crm_tui.widgets.key_footer import KeyFooter
 
 register(
     {
@@ -164,7 +165,7 @@ class HelpScreen(DialogScreen[None]):
                     for entry in section.keys:
                         yield Label(safe.plain_line(entry.keys), classes="help-key")
                         yield Label(safe.plain_line(entry.description), classes="help-action")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(HelpBody).focus()

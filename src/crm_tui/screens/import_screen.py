@@ -34,7 +34,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Static
+from textual.widgets import DataTable, Header, Label, ProgressBar, Static
 
 from crm_tui.exchange.importer import (
     CHECKING,
@@ -57,6 +57,7 @@ from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
 from crm_tui.widgets.choice_list import format_count
 from crm_tui.widgets.interaction_table import STATUS_STYLES, type_label
+from crm_tui.widgets.key_footer import KeyFooter
 from crm_tui.widgets.paged_table import Column, PagedTable, PageSource, keyset_source
 from crm_tui.widgets.path_input import PathInput, matches_text
 
@@ -450,7 +451,7 @@ class ImportScreen(CrmScreen[None]):
             yield PreviewTable(id="import-preview")
             yield ProblemsTable(id="import-problems")
             yield Static(id="import-detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.path_input.cursor_position = len(self.path_input.value)

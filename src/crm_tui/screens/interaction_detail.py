@@ -27,7 +27,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from crm_tui import clock
 from crm_tui.formatting import detail_datetime, stage_label, textual_colour
@@ -51,6 +51,7 @@ from crm_tui.widgets.activity_feed import ActivityFeed, FeedTarget, comment_opti
 from crm_tui.widgets.background import run_db
 from crm_tui.widgets.field_grid import Field, FieldGrid
 from crm_tui.widgets.interaction_table import type_parts
+from crm_tui.widgets.key_footer import KeyFooter
 from crm_tui.widgets.permission_gate import add_refusal_keys, gate_allows, refuse, with_access
 
 register(
@@ -434,7 +435,7 @@ class InteractionDetailScreen(CrmScreen[None]):
                     )
                 with Vertical(id="detail-side"):
                     yield from self._compose_side()
-        yield Footer()
+        yield KeyFooter()
 
     def _compose_side(self) -> ComposeResult:
         """What the interaction hangs from and what was said and done about it."""

@@ -22,7 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
 from crm_tui import clock
 from crm_tui.i18n import language, register, t
@@ -62,6 +62,7 @@ from crm_tui.widgets.form_field import (
     show_validation,
 )
 from crm_tui.widgets.interaction_table import type_parts
+from crm_tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from crm_tui.app import CrmApp
@@ -465,7 +466,7 @@ class InteractionFormScreen(DialogScreen[InteractionRecord | None]):
                         t("ui.form.key.save"), variant="primary", compact=True, id="form-save"
                     )
                     yield Button(t("ui.form.key.cancel"), compact=True, id="form-cancel")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         run_db(

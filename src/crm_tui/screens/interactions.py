@@ -9,7 +9,7 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from crm_tui.i18n import register, t
 from crm_tui.screens.base import CrmScreen
@@ -19,6 +19,7 @@ from crm_tui.services.campaigns import ContactSearch
 from crm_tui.services.records import InteractionFilter
 from crm_tui.widgets.interaction_browser import InteractionBrowser
 from crm_tui.widgets.interaction_table import InteractionTable
+from crm_tui.widgets.key_footer import KeyFooter
 
 register(
     {
@@ -44,7 +45,7 @@ class InteractionsScreen(CrmScreen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield InteractionBrowser(t("ui.list.all"), state_key="interactions", id="browser")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.browser.table.focus()

@@ -13,7 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import Footer, Label, OptionList
+from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from crm_tui import clock
@@ -27,6 +27,7 @@ from crm_tui.services.templates import TemplateRecord, draft_from_template, list
 from crm_tui.ui_text import localise_bindings
 from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
+from crm_tui.widgets.key_footer import KeyFooter
 
 register(
     {
@@ -94,7 +95,7 @@ class NewInteractionScreen(DialogScreen[InteractionRecord | None]):
                 id="new-choices",
             )
             yield Label(t("ui.new.loading"), id="new-status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         run_db(

@@ -25,7 +25,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.widgets import DataTable, Header, Label, Static
 
 from crm_tui import clock
 from crm_tui.formatting import list_date
@@ -45,6 +45,7 @@ from crm_tui.services.records import InteractionRecord
 from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
 from crm_tui.widgets.form_field import short_datetime
+from crm_tui.widgets.key_footer import KeyFooter
 from crm_tui.widgets.paged_table import Column, PagedTable, PageSource, keyset_source
 
 register(
@@ -227,7 +228,7 @@ class NotificationsScreen(CrmScreen[None]):
             yield Label(safe.plain_line(t("ui.status.opening")), id="list-status")
         yield PagedTable(NOTIFICATION_COLUMNS, id="notifications")
         yield Static(id="notification-preview", classes="-empty")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.table.focus()

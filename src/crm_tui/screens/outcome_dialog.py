@@ -9,7 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, OptionList, TextArea
+from textual.widgets import Button, OptionList, TextArea
 from textual.widgets.option_list import Option
 
 from crm_tui.i18n import language, register, t
@@ -22,6 +22,7 @@ from crm_tui.services.vocab import OUTCOME
 from crm_tui.ui_text import localise_bindings
 from crm_tui.widgets import safe
 from crm_tui.widgets.form_field import FormField
+from crm_tui.widgets.key_footer import KeyFooter
 
 register(
     {
@@ -100,7 +101,7 @@ class OutcomeDialog(DialogScreen[LoggedOutcome | None]):
                     id="outcome-ok",
                 )
                 yield Button(safe.plain_line(t("ui.outcome.cancel")), compact=True, id="outcome-no")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         codes = OUTCOME.codes

@@ -14,7 +14,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
-from textual.widgets import DataTable, Footer, Header, Label
+from textual.widgets import DataTable, Header, Label
 
 from crm_tui.i18n import language, register, t
 from crm_tui.screens.base import CrmScreen
@@ -30,6 +30,7 @@ from crm_tui.services.permissions import (
 from crm_tui.services.vocab import ROLE
 from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
+from crm_tui.widgets.key_footer import KeyFooter
 from crm_tui.widgets.permission_gate import (
     Access,
     add_refusal_keys,
@@ -98,7 +99,7 @@ class PermissionsSettingsScreen(CrmScreen[None]):
         yield grid
         yield Label(id="permission-about")
         yield ReadOnlyNote(MANAGE_USERS)
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def grid(self) -> DataTable[Text]:

@@ -27,7 +27,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Footer, Header, Label
+from textual.widgets import Header, Label
 from textual.widgets.data_table import RowDoesNotExist
 
 from crm_tui import clock
@@ -56,6 +56,7 @@ from crm_tui.widgets.interaction_table import (
     InteractionTable,
     RecordPage,
 )
+from crm_tui.widgets.key_footer import KeyFooter
 
 register(
     {
@@ -221,7 +222,7 @@ class QueueScreen(CrmScreen[None]):
             yield Label(safe.plain_line(t("ui.status.opening")), id="queue-status")
         yield Label(safe.plain_line(t("ui.queue.empty")), id="queue-empty")
         yield InteractionTable(QUEUE_COLUMNS, id="queue")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.table.focus()

@@ -12,7 +12,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import Footer, Input, OptionList
+from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from crm_tui.i18n import register, t
@@ -25,6 +25,7 @@ from crm_tui.services.vocab import fold
 from crm_tui.ui_text import localise_bindings
 from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
+from crm_tui.widgets.key_footer import KeyFooter
 
 register(
     {
@@ -107,7 +108,7 @@ class ReassignDialog(DialogScreen[Assignee | None]):
                 Option(safe.plain_line(t("ui.reassign.loading")), disabled=True),
                 id="reassign-people",
             )
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         run_db(

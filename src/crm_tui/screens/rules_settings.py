@@ -15,7 +15,7 @@ from functools import partial
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Header, Label
+from textual.widgets import DataTable, Header, Label
 
 from crm_tui.i18n import language, register, t
 from crm_tui.screens.rule_form import RuleForm
@@ -24,6 +24,7 @@ from crm_tui.services.records import TypeRecord
 from crm_tui.services.rules import StoredRule, delete_rule, describe_rule, list_rules, set_active
 from crm_tui.services.types import list_types
 from crm_tui.widgets import safe
+from crm_tui.widgets.key_footer import KeyFooter
 from crm_tui.widgets.paged_table import Column, PagedTable
 
 register(
@@ -110,7 +111,7 @@ class RulesSettingsScreen(SettingsListScreen[RuleRow]):
         yield PagedTable(self.columns, id="settings-table")
         yield Label(id="rule-sentence")
         yield ReadOnlyNote()
-        yield Footer()
+        yield KeyFooter()
 
     def fetch(self) -> list[RuleRow]:
         lang = language()

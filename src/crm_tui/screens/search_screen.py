@@ -7,9 +7,10 @@ from typing import Generic, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from crm_tui.screens.base import CrmScreen
+from crm_tui.widgets.key_footer import KeyFooter
 from crm_tui.widgets.paged_table import Identified, PagedTable
 from crm_tui.widgets.search_list import SearchList
 
@@ -33,7 +34,7 @@ class SearchListScreen(CrmScreen[None], Generic[T]):
         search_list = self.make_list()
         search_list.id = LIST_ID
         yield search_list
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.search_list.table.focus()

@@ -22,7 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Header, Input, Label, OptionList, Select, TextArea
+from textual.widgets import Button, Header, Input, Label, OptionList, Select, TextArea
 from textual.widgets.option_list import Option
 
 from crm_tui.i18n import register, t
@@ -34,6 +34,7 @@ from crm_tui.ui_text import localise_bindings
 from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
 from crm_tui.widgets.form_field import FormField, show_problems, show_validation
+from crm_tui.widgets.key_footer import KeyFooter
 from crm_tui.widgets.paged_table import Column, ListPage, PagedTable
 from crm_tui.widgets.permission_gate import (
     Access,
@@ -235,7 +236,7 @@ class SettingsScreen(CrmScreen[None]):
             id="settings-sections",
         )
         yield ReadOnlyNote()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -315,7 +316,7 @@ class SettingsListScreen(CrmScreen[None], Generic[R]):
         yield Label(t(self.heading), id="list-heading")
         yield PagedTable(self.columns, id="settings-table")
         yield ReadOnlyNote(self.permission)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -484,7 +485,7 @@ class SettingsForm(DialogScreen[R | None], Generic[R]):
                     t("ui.settings.key.save"), variant="primary", compact=True, id="form-save"
                 )
                 yield Button(t("ui.settings.key.cancel"), compact=True, id="form-cancel")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._initial = self.values()

@@ -16,7 +16,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Input, Label
+from textual.widgets import Button, Input, Label
 
 from crm_tui import clock
 from crm_tui.formatting import list_date, relative_phrase
@@ -29,6 +29,7 @@ from crm_tui.services.records import InteractionRecord
 from crm_tui.ui_text import localise_bindings
 from crm_tui.widgets import safe
 from crm_tui.widgets.form_field import FormField, short_datetime
+from crm_tui.widgets.key_footer import KeyFooter
 
 register(
     {
@@ -133,7 +134,7 @@ class SnoozeDialog(DialogScreen[datetime | None]):
                     id="snooze-ok",
                 )
                 yield Button(safe.plain_line(t("ui.snooze.cancel")), compact=True, id="snooze-no")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def field(self) -> FormField:

@@ -13,7 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Input, Label, Select
+from textual.widgets import Button, Input, Label, Select
 
 from crm_tui.i18n import language, register, t
 from crm_tui.screens.base import DialogScreen
@@ -24,6 +24,7 @@ from crm_tui.ui_text import localise_bindings
 from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
 from crm_tui.widgets.form_field import FormField
+from crm_tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from crm_tui.app import CrmApp
@@ -100,7 +101,7 @@ class StageDialog(DialogScreen[OpportunityRecord | None]):
                     id="stage-ok",
                 )
                 yield Button(safe.plain_line(t("ui.stage.cancel")), compact=True, id="stage-no")
-        yield Footer()
+        yield KeyFooter()
 
     @on(Input.Submitted, "#sub_stage")
     @on(Button.Pressed, "#stage-ok")

@@ -25,7 +25,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from crm_tui import clock
 from crm_tui.i18n import language, register, t
@@ -48,6 +48,7 @@ from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
 from crm_tui.widgets.interaction_browser import InteractionBrowser
 from crm_tui.widgets.interaction_table import TIMELINE_COLUMNS
+from crm_tui.widgets.key_footer import KeyFooter
 from crm_tui.widgets.party_header import PartyHeader
 from crm_tui.widgets.permission_gate import (
     Access,
@@ -140,7 +141,7 @@ class TimelineScreen(PartyScreen[TimelineParty]):
             t("ui.party.interactions"), TIMELINE_COLUMNS, state_key="timeline", id="browser"
         )
         yield Static(id="activities-hidden")
-        yield Footer()
+        yield KeyFooter()
 
     @on(events.Mount)
     async def _add_panel(self) -> None:
