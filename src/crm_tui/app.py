@@ -200,6 +200,8 @@ class StartupFailedScreen(Screen[None]):
 
 
 TERMINAL_CHECK_SECONDS = 1.0
+# How long a thread holds the GIL while another waits for it (see CrmApp).
+WORKER_TURN_SECONDS = 0.001
 
 
 def terminal_gone(fd: int) -> bool:
@@ -275,6 +277,12 @@ class CrmApp(App[None]):
 
     def __init__(self, options: AppOptions) -> None:
         self._built_at = time.perf_counter()
+        # A worker's query lets go of the GIL for every row SQLite steps to,
+        # and takes it back only when the UI thread (painting the frame a key
+        # caused) hands it over: by default after 5 ms each time. A 3 ms
+        # page took 58 ms (max 460) beside a busy UI thread, 10 ms with 1 ms
+        # turns (`python bench/gil_convoy.py DB`).
+        sys.setswitchinterval(WORKER_TURN_SECONDS)
         i18n.set_language(options.lang)  # before any screen or binding is made
         super().__init__()
         localise_bindings(self)
