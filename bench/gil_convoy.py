@@ -20,7 +20,7 @@ from crm_tui.services.records import InteractionFilter
 from crm_tui.store import db as store_db
 
 PAGES = 20
-INTERVALS = (0.005, 0.002, 0.001, 0.0005)
+INTERVALS = (0.005, 0.002, 0.001, 0.0005, 0.0002, 0.0001)
 
 
 def page_ms(database: object) -> float:
