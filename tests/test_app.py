@@ -21,6 +21,7 @@ from crm_tui.app import CrmApp, StartupFailedScreen
 from crm_tui.screens.interaction_detail import InteractionDetailScreen
 from crm_tui.screens.interactions import InteractionsScreen
 from crm_tui.screens.opportunities import OpportunitiesScreen
+from crm_tui.services import users
 from crm_tui.services.errors import DatabaseBusy
 from crm_tui.services.interactions import InteractionDraft, create_interaction
 from crm_tui.services.records import Page
@@ -108,6 +109,23 @@ async def test_rows_appear_newest_first_with_their_columns(
         assert row_texts(table, 2)[6] == "Primera visita"
         assert "Luis Gómez" in app.sub_title
         assert shown(app.screen.query_one("#list-status", Label)) == "3 shown"
+
+
+async def test_the_apps_worker_connections_keep_a_small_page_cache(
+    sqlite_target: store_db.Target, now: None
+) -> None:
+    """Each worker reads through a connection of its own: a big SQLite
+    cache there only grows the app's memory at a million rows (issue 8)."""
+    users.add_user("luis", "Luis Gómez")
+    store_db.close()
+    app = make_app(sqlite_target)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        database = store_db.current()
+        with database.connection_context():
+            size = database.execute_sql("PRAGMA cache_size").fetchone()[0]
+        assert size == -store_db.APP_PAGE_CACHE_KIB
+        assert store_db.APP_PAGE_CACHE_KIB < store_db.PAGE_CACHE_KIB
 
 
 async def test_the_spanish_list_is_in_spanish(world: World, db: store_db.Target, now: None) -> None:

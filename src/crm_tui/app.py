@@ -538,7 +538,8 @@ class CrmApp(App[None]):
     def _open_database(self) -> None:
         try:
             try:
-                store_db.connect(self.options.target, upgraded=partial(notify_upgrade, self))
+                db = store_db.connect(self.options.target, upgraded=partial(notify_upgrade, self))
+                store_db.use_app_page_cache(db)
                 if not list_types():
                     install_defaults()  # a new database: the shipped types
                 actor = resolve_actor(self.options.username)

@@ -36,6 +36,11 @@ WRITE_ATTEMPTS = 4
 # read a page or two of an index each, and the operating system keeps the
 # file cached anyway. Bulk loads and exports set their own size.
 PAGE_CACHE_KIB = 8_000
+# The app reads through short connections, one per page in a worker thread:
+# no cache outlives a query there, and what each thread's cache held stays
+# in that thread's memory arena. 2 MB instead of 8 took the TUI's peak at
+# 1M from 104 to 92 MB (the bench's key measure), list times unchanged.
+APP_PAGE_CACHE_KIB = 2_048
 
 Engine = Literal["sqlite", "postgres"]
 P = ParamSpec("P")
@@ -173,6 +178,13 @@ def connect(
             "error.database_unreadable", path=target.describe(), reason=_first_line(exc)
         ) from exc
     return db
+
+
+def use_app_page_cache(db: Database) -> None:
+    """Every later connection of `db` (the app's workers) gets the app's
+    smaller page cache."""
+    if isinstance(db, SqliteDatabase):
+        db.pragma("cache_size", -APP_PAGE_CACHE_KIB, permanent=True)
 
 
 def engine_of(db: Database) -> Engine:
