@@ -294,9 +294,17 @@ def _sqlite_match_batches(search: str, upper: int | None, chunk: int) -> Iterato
             sql += " AND rowid < ?"
             params.append(upper)
         params.append(chunk)
-        ids = [
-            row[0] for row in current().execute_sql(sql + " ORDER BY rowid DESC LIMIT ?", params)
-        ]
+        # One row of text, not a row per id: SQLite's driver lets go of the
+        # GIL at every row, and a list's worker then waits for the UI thread
+        # to hand it back each time (bench/gil_convoy.py).
+        joined = (
+            current()
+            .execute_sql(
+                f"SELECT group_concat(rowid) FROM ({sql} ORDER BY rowid DESC LIMIT ?)", params
+            )
+            .fetchone()[0]
+        )
+        ids = sorted(map(int, joined.split(",")), reverse=True) if joined else []
         yield ids
         if len(ids) < chunk:
             return
