@@ -312,6 +312,9 @@ def test_campaign_form_with_an_error_80x24(snap_compare: Any, floor: store_db.Ta
         await settle(pilot)
         await pilot.press("f2")
         await settle(pilot, lambda: bool(error_under(app, "hours")))
+        # The live count follows the fields after a pause: the picture waits
+        # for it to tell of the same hours (it raced the pause before).
+        await settle(pilot, lambda: preview(app) == error_under(app, "hours"))
         app.screen.query_one("#hours-field").scroll_visible(animate=False)
         await settle(pilot)
 
