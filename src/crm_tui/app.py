@@ -57,6 +57,7 @@ from textual.widgets import Header, Label, Static
 from crm_tui import STARTED_AT, clock, i18n
 from crm_tui.config import AppOptions
 from crm_tui.i18n import register, t
+from crm_tui.idle_gc import IDLE_SECONDS, IdleCollector
 from crm_tui.screens.base import CrmScreen
 from crm_tui.screens.navigation import open_contact, open_interaction, open_opportunity
 from crm_tui.services.changes import ChangeMarker, Changes, check_for_changes, watch_changes
@@ -298,6 +299,8 @@ class CrmApp(App[None]):
             enabled=self.debug_log is not None, first_rows=self._first_rows_applied
         )
         """Key-to-rows latencies of the lists (on in debug mode and in the bench)."""
+        self.idle_collector = IdleCollector()
+        """Full garbage collections in the person's pauses."""
         self._saved_theme: str | None = None
         self.unread = 0
         """The actor's unread notifications, as the header shows them."""
@@ -349,6 +352,7 @@ class CrmApp(App[None]):
         self._poll_every(POLL_SECONDS)
 
     def on_unmount(self) -> None:
+        self.idle_collector.stop()
         if self._watcher is not None:
             self._watcher.stop()
         for kind, summary in self.list_timings.summary().items():
@@ -357,6 +361,7 @@ class CrmApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent) and not event.is_forwarded:
             self.list_timings.input_received(event)
+            self.idle_collector.input_received()
         await super().on_event(event)
 
     def _first_rows_applied(self, table: Widget) -> bool:
@@ -378,6 +383,7 @@ class CrmApp(App[None]):
         )
         self.log.info(line)
         self._write_debug(line)
+        self.idle_collector.start()
 
     def _write_debug(self, line: str) -> None:
         """Append `line` to the debug log, when debug mode is on."""
@@ -498,6 +504,7 @@ class CrmApp(App[None]):
             os._exit(129)
 
     async def on_mount(self) -> None:
+        self.set_interval(IDLE_SECONDS, self.idle_collector.tick, name="idle collection")
         stdin = sys.__stdin__
         if stdin is not None and stdin.isatty():
             self.set_interval(

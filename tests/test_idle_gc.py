@@ -1,0 +1,106 @@
+"""Full garbage collections wait for a pause in the person's keys: a full
+collection is no longer run in the middle of a key's answer by Python
+(issue 8), and an app leaves the collector as it found it."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from crm_tui import idle_gc
+from crm_tui.idle_gc import FULL_AFTER, SAFETY_FACTOR, IdleCollector
+from crm_tui.store import db as store_db
+
+from .app_helpers import make_app, settle
+from .conftest import World
+
+
+@pytest.fixture
+def full_collections() -> Iterator[list[int]]:
+    """The full collections run while the test runs (one entry each)."""
+    seen: list[int] = []
+
+    def watch(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start" and info["generation"] == 2:
+            seen.append(1)
+
+    gc.callbacks.append(watch)
+    yield seen
+    gc.callbacks.remove(watch)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The collector's monotonic clock, set by the test."""
+    now = [1000.0]
+    monkeypatch.setattr(idle_gc.time, "monotonic", lambda: now[0])
+    return now
+
+
+def middle_collections(count: int) -> None:
+    """Make `count` collections of the middle generation happen, as busy
+    use does (each bumps the count that a full collection waits for)."""
+    for _ in range(count):
+        gc.collect(1)
+
+
+def test_start_freezes_what_exists_and_stop_puts_everything_back() -> None:
+    before = gc.get_threshold()
+    collector = IdleCollector()
+    collector.start()
+    try:
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == (before[0], before[1], before[2] * SAFETY_FACTOR)
+    finally:
+        collector.stop()
+    assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before
+
+
+def test_a_pause_runs_a_full_collection_once_one_is_due(
+    clock: list[float], full_collections: list[int]
+) -> None:
+    collector = IdleCollector()
+    gc.collect()
+    middle_collections(FULL_AFTER)
+    full_collections.clear()
+    collector.input_received()
+
+    clock[0] += idle_gc.IDLE_SECONDS / 2  # still typing
+    collector.tick()
+    assert full_collections == []
+
+    clock[0] += idle_gc.IDLE_SECONDS  # a pause
+    collector.tick()
+    assert full_collections == [1]
+
+    collector.tick()  # nothing new since: an idle app does not collect again
+    assert full_collections == [1]
+
+
+def test_a_pause_with_little_done_since_the_last_collection_collects_nothing(
+    clock: list[float], full_collections: list[int]
+) -> None:
+    collector = IdleCollector()
+    gc.collect()
+    middle_collections(FULL_AFTER - 2)  # below the due count, with room for stray ones
+    full_collections.clear()
+    clock[0] += 2 * idle_gc.IDLE_SECONDS
+    collector.tick()
+    assert full_collections == []
+
+
+async def test_the_app_freezes_after_its_first_screen_and_thaws_when_it_ends(
+    world: World, db: store_db.Target
+) -> None:
+    before = gc.get_threshold()
+    app = make_app(db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, lambda: app.startup_ms is not None)
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[2] == before[2] * SAFETY_FACTOR
+    assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before
