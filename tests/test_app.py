@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from crm_tui.services.interactions import InteractionDraft, create_interaction
 from crm_tui.services.records import Page
 from crm_tui.services.text import clean_line, clean_text
 from crm_tui.store import db as store_db
+from crm_tui.widgets import interaction_table
 from crm_tui.widgets.interaction_table import COLUMNS, ColumnSpec, fit_widths, id_cell
 from crm_tui.widgets.paged_table import PagedTable
 
@@ -213,6 +215,47 @@ async def test_search_filters_and_escape_clears_it(
         await settle(pilot)
         assert app.screen.query_one("#search", Input).value == ""
         assert app.focused is table and table.row_count == 3
+
+
+async def test_keys_right_after_enter_go_to_the_list_while_its_rows_are_on_their_way(
+    world: World, db: store_db.Target, now: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The list takes the focus with its rows (one repaint, not two), but a
+    key that comes first moves it at once: it never lands in the box."""
+    log("Renovación del contrato", NOW - timedelta(days=1))
+    log("Pedido de tornillos", NOW - timedelta(days=2))
+    log("Pedido de arandelas", NOW - timedelta(days=3))
+    store_db.close()
+    held = threading.Event()
+    held.set()
+    real = interaction_table.list_interactions
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        held.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(interaction_table, "list_interactions", slow)
+    app = make_app(db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_list(pilot)
+        table = table_of(app)
+        box = app.screen.query_one("#search", Input)
+        await pilot.press("slash", *"pedido")
+        held.clear()  # the search's page waits
+        await pilot.press("enter")
+        assert app.focused is box  # no repaint of the old rows for the focus
+        await pilot.press("j")
+        assert app.focused is table
+        assert box.value == "pedido"
+        assert table.cursor_row == 1  # the key moved the cursor
+
+        held.set()
+        await settle(pilot)
+        assert sorted(column_texts(table, "subject")) == [
+            "Pedido de arandelas",
+            "Pedido de tornillos",
+        ]
+        assert app.focused is table
 
 
 async def test_refresh_shows_new_rows_and_keeps_the_cursor(

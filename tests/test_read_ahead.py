@@ -1,6 +1,8 @@
 """A list reads the page after its rows ahead: a key that reaches the end
 gets the next rows at once, and a row changed meanwhile is never shown as
-it was before the change (issue 8)."""
+it was before the change. A list asked to take the focus with its rows
+takes it when they come, so a search's rows do not wait for a repaint of
+the old ones (issue 8)."""
 
 from __future__ import annotations
 
@@ -11,10 +13,13 @@ from typing import Any
 
 import pytest
 from rich.text import Text
+from textual import events
 from textual.app import App, ComposeResult
+from textual.widgets import Input
 
 from crm_tui.services.errors import CrmError
 from crm_tui.store import db as store_db
+from crm_tui.widgets.focus_promise import FocusPromise
 from crm_tui.widgets.paged_table import PAGE_SIZE, Column, PagedTable, keyset_source
 
 from .app_helpers import settle
@@ -52,11 +57,21 @@ class Store:
 
 
 class ListApp(App[None]):
+    """A list and two boxes; keys keep a promised focus as `CrmApp` does."""
+
     def __init__(self, store: Store) -> None:
         super().__init__()
         self.store = store
+        self.focus_promise = FocusPromise()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self.focus_promise.key_arrived()
+        await super().on_event(event)
 
     def compose(self) -> ComposeResult:
+        yield Input(id="box")
+        yield Input(id="other")
         yield PagedTable([Column("name", "ui.column.subject", name_cell, max_width=None)])
 
     def on_mount(self) -> None:
@@ -133,3 +148,84 @@ async def test_a_page_read_ahead_that_fails_is_told_only_when_wanted() -> None:
         await pilot.press("k", "G")  # the cursor moves again: asked once more
         await settle(pilot)
         assert table.row_count == 2 * PAGE_SIZE
+
+
+async def search_from_the_box(app: ListApp, pilot: Any, store: Store) -> PagedTable[Any]:
+    """The box focused, and a new load (a search) on its way and held back."""
+    await settle(pilot)
+    table = app.query_one(PagedTable)
+    box = app.query_one("#box", Input)
+    box.focus()
+    await settle(pilot)
+    store.open.clear()
+    table.load(keyset_source(store.fetch, lambda item: item.id))
+    table.focus_with_rows()
+    await pilot.pause()
+    assert box.has_focus  # the rows are not in yet
+    return table
+
+
+async def test_the_focus_comes_with_the_rows_on_their_way() -> None:
+    store = Store(2 * PAGE_SIZE)
+    app = ListApp(store)
+    async with app.run_test(size=(60, 20)) as pilot:
+        table = await search_from_the_box(app, pilot, store)
+        store.open.set()
+        await settle(pilot)
+        assert table.has_focus
+        assert table.row_count == PAGE_SIZE
+
+
+async def test_the_focus_comes_with_a_failure_too() -> None:
+    store = Store(2 * PAGE_SIZE)
+    app = ListApp(store)
+    async with app.run_test(size=(60, 20)) as pilot:
+        table = await search_from_the_box(app, pilot, store)
+        store.failing.add(None)
+        store.open.set()
+        await settle(pilot)
+        assert table.has_focus
+        assert [n.message for n in app._notifications] == [
+            CrmError("error.database_busy").message()
+        ]
+
+
+async def test_the_focus_is_not_taken_from_where_the_person_moved_it() -> None:
+    store = Store(2 * PAGE_SIZE)
+    app = ListApp(store)
+    async with app.run_test(size=(60, 20)) as pilot:
+        table = await search_from_the_box(app, pilot, store)
+        other = app.query_one("#other", Input)
+        other.focus()
+        store.open.set()
+        await settle(pilot)
+        assert other.has_focus
+        assert not table.has_focus
+
+
+async def test_with_nothing_on_its_way_the_focus_comes_at_once() -> None:
+    store = Store(2 * PAGE_SIZE)
+    app = ListApp(store)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot)
+        table = app.query_one(PagedTable)
+        app.query_one("#box", Input).focus()
+        await settle(pilot)
+        store.open.clear()
+        table.focus_with_rows()
+        await pilot.pause()
+        assert table.has_focus
+        store.open.set()
+
+
+async def test_a_key_before_the_rows_takes_the_focus_there_at_once() -> None:
+    store = Store(2 * PAGE_SIZE)
+    app = ListApp(store)
+    async with app.run_test(size=(60, 20)) as pilot:
+        table = await search_from_the_box(app, pilot, store)
+        await pilot.press("x")
+        assert table.has_focus
+        assert app.query_one("#box", Input).value == ""  # not typed into the box
+        store.open.set()
+        await settle(pilot)
+        assert table.has_focus

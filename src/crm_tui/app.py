@@ -75,6 +75,7 @@ from crm_tui.ui_text import explain, localise_bindings
 from crm_tui.upgrade_notice import notify_upgrade
 from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
+from crm_tui.widgets.focus_promise import FocusPromise
 from crm_tui.widgets.list_timing import ListTimings
 
 if TYPE_CHECKING:
@@ -299,6 +300,8 @@ class CrmApp(App[None]):
             enabled=self.debug_log is not None, first_rows=self._first_rows_applied
         )
         """Key-to-rows latencies of the lists (on in debug mode and in the bench)."""
+        self.focus_promise = FocusPromise()
+        """A list's focus that comes with its rows or the next key."""
         self.idle_collector = IdleCollector()
         """Full garbage collections in the person's pauses."""
         self._saved_theme: str | None = None
@@ -362,6 +365,8 @@ class CrmApp(App[None]):
         if isinstance(event, events.InputEvent) and not event.is_forwarded:
             self.list_timings.input_received(event)
             self.idle_collector.input_received()
+            if isinstance(event, events.Key):
+                self.focus_promise.key_arrived()
         await super().on_event(event)
 
     def _first_rows_applied(self, table: Widget) -> bool:

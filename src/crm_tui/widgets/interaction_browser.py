@@ -341,7 +341,7 @@ class InteractionBrowser(Widget):
         event.stop()
         self.search = event.value
         if event.submitted:
-            self.table.focus()
+            self.table.focus_with_rows()
 
     # -- actions ---------------------------------------------------------------
 
@@ -357,7 +357,7 @@ class InteractionBrowser(Widget):
     def action_clear_search(self) -> None:
         self.search_input.clear_search()
         self.search = ""
-        self.table.focus()
+        self.table.focus_with_rows()
 
     def action_refresh(self) -> None:
         self.reload()

@@ -38,6 +38,7 @@ from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.geometry import Size
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
@@ -47,6 +48,7 @@ from crm_tui.services.errors import CrmError
 from crm_tui.store.db import current
 from crm_tui.ui_text import explain, localise_bindings
 from crm_tui.widgets import safe
+from crm_tui.widgets.focus_promise import focus_promise_of
 from crm_tui.widgets.list_timing import NEXT_PAGE, Stamp, timings_of
 
 PAGE_SIZE = 50
@@ -274,6 +276,9 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
         self._changed_while_loading = False
         self._natural = label_widths(self.columns_spec)
         self._widths: list[int] = []
+        # `focus_with_rows`: what had the focus when it was promised (the
+        # focus comes only if it is still there when the rows or a key do).
+        self._focus_from: Widget | None = None
 
     # -- public -----------------------------------------------------------------
 
@@ -298,6 +303,30 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
         self._restore_rows = len(self._records)
         if self._source is not None:
             self.load(self._source)
+
+    def focus_with_rows(self) -> None:
+        """Take the focus when the rows on their way are applied or the
+        next key comes, or now if no rows are on their way (see
+        `focus_promise`: a focus moved first makes the rows wait for a
+        repaint of the old ones)."""
+        promise = focus_promise_of(self)
+        if not self._loading or promise is None:
+            self.focus()
+            return
+        self._focus_from = self.screen.focused
+        promise.promise(self._take_promised_focus)
+
+    def _take_promised_focus(self) -> None:
+        """At once (a key waits to go where the focus is), and only if the
+        focus is where it was when promised."""
+        wanted_from, self._focus_from = self._focus_from, None
+        if wanted_from is not None and self.screen.focused is wanted_from:
+            self.screen.set_focus(self)
+
+    def _keep_focus_promise(self) -> None:
+        promise = focus_promise_of(self)
+        if promise is not None and self._focus_from is not None:
+            promise.keep_now(self._take_promised_focus)
 
     def record_at_cursor(self) -> T | None:
         if not self.row_count:
@@ -446,6 +475,7 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
         timings = timings_of(self)
         if timings is not None:
             timings.rows_applied(self, stamp)
+        self._keep_focus_promise()
         self._post_state()
         self._maybe_load_more()
         if self._next is not None and not self._fetching:
@@ -460,6 +490,7 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
             return  # a page read ahead: asked again, and told, when wanted
         self._loading = False
         self._failed = True
+        self._keep_focus_promise()
         self._post_state()
         safe.notify(self.app, message.reason, severity="error")
 
