@@ -150,14 +150,19 @@ async def test_a_page_read_ahead_that_fails_is_told_only_when_wanted() -> None:
         assert table.row_count == 2 * PAGE_SIZE
 
 
-async def search_from_the_box(app: ListApp, pilot: Any, store: Store) -> PagedTable[Any]:
-    """The box focused, and a new load (a search) on its way and held back."""
+async def in_the_box(app: ListApp, pilot: Any, store: Store) -> PagedTable[Any]:
+    """The first page in, the box focused, and any query from now on held."""
     await settle(pilot)
-    table = app.query_one(PagedTable)
-    box = app.query_one("#box", Input)
-    box.focus()
+    app.query_one("#box", Input).focus()
     await settle(pilot)
     store.open.clear()
+    return app.query_one(PagedTable)
+
+
+async def search_from_the_box(app: ListApp, pilot: Any, store: Store) -> PagedTable[Any]:
+    """The box focused, and a new load (a search) on its way and held back."""
+    table = await in_the_box(app, pilot, store)
+    box = app.query_one("#box", Input)
     table.load(keyset_source(store.fetch, lambda item: item.id))
     table.focus_with_rows()
     await pilot.pause()
@@ -207,11 +212,7 @@ async def test_with_nothing_on_its_way_the_focus_comes_at_once() -> None:
     store = Store(2 * PAGE_SIZE)
     app = ListApp(store)
     async with app.run_test(size=(60, 20)) as pilot:
-        await settle(pilot)
-        table = app.query_one(PagedTable)
-        app.query_one("#box", Input).focus()
-        await settle(pilot)
-        store.open.clear()
+        table = await in_the_box(app, pilot, store)
         table.focus_with_rows()
         await pilot.pause()
         assert table.has_focus
