@@ -230,3 +230,14 @@ async def test_a_key_before_the_rows_takes_the_focus_there_at_once() -> None:
         store.open.set()
         await settle(pilot)
         assert table.has_focus
+
+
+async def test_a_list_removed_before_its_rows_takes_no_focus() -> None:
+    store = Store(2 * PAGE_SIZE)
+    app = ListApp(store)
+    async with app.run_test(size=(60, 20)) as pilot:
+        table = await search_from_the_box(app, pilot, store)
+        await table.remove()
+        await pilot.press("x")  # the promise is let go; the key is the box's
+        assert app.query_one("#box", Input).value == "x"
+        store.open.set()

@@ -14,34 +14,40 @@ An app without one (a widget test's) moves the focus at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from textual.dom import DOMNode
+from textual.widget import Widget
 
 
 class FocusPromise:
     """At most one focus promised at a time: a newer promise replaces it."""
 
     def __init__(self) -> None:
-        self._keep: Callable[[], None] | None = None
+        self._to: Widget | None = None
+        self._from: Widget | None = None
 
-    def promise(self, keep: Callable[[], None]) -> None:
-        """`keep` moves the focus; it is called once, by `keep_now` or
-        `key_arrived`, unless another promise comes first."""
-        self._keep = keep
+    def promise(self, to: Widget) -> None:
+        """`to` takes the focus at `keep` or at the next key, whichever
+        comes first, if the focus is still where it is now."""
+        self._to, self._from = to, to.screen.focused
 
-    def keep_now(self, keep: Callable[[], None]) -> None:
-        """The promiser's rows came: keep its promise, if it still stands."""
-        if self._keep == keep:
-            self._keep = None
-            keep()
+    def keep(self, to: Widget) -> None:
+        """`to`'s rows came: it takes the focus if it still has a promise."""
+        if self._to is to:
+            self._move()
 
     def key_arrived(self) -> None:
         """Before the app handles a key: the promised focus moves now, so
         the key goes where the person expects it."""
-        keep, self._keep = self._keep, None
-        if keep is not None:
-            keep()
+        self._move()
+
+    def _move(self) -> None:
+        # At once, not after a refresh as `Widget.focus` does: a key waits
+        # to go where the focus is. A list removed meanwhile (its screen
+        # closed by a click) takes nothing.
+        to, came_from = self._to, self._from
+        self._to = self._from = None
+        if to is not None and to.is_attached and to.screen.focused is came_from:
+            to.screen.set_focus(to)
 
 
 def focus_promise_of(node: DOMNode) -> FocusPromise | None:

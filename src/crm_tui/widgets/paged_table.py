@@ -38,7 +38,6 @@ from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.geometry import Size
 from textual.message import Message
-from textual.widget import Widget
 from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
@@ -276,9 +275,6 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
         self._changed_while_loading = False
         self._natural = label_widths(self.columns_spec)
         self._widths: list[int] = []
-        # `focus_with_rows`: what had the focus when it was promised (the
-        # focus comes only if it is still there when the rows or a key do).
-        self._focus_from: Widget | None = None
 
     # -- public -----------------------------------------------------------------
 
@@ -313,20 +309,12 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
         if not self._loading or promise is None:
             self.focus()
             return
-        self._focus_from = self.screen.focused
-        promise.promise(self._take_promised_focus)
-
-    def _take_promised_focus(self) -> None:
-        """At once (a key waits to go where the focus is), and only if the
-        focus is where it was when promised."""
-        wanted_from, self._focus_from = self._focus_from, None
-        if wanted_from is not None and self.screen.focused is wanted_from:
-            self.screen.set_focus(self)
+        promise.promise(self)
 
     def _keep_focus_promise(self) -> None:
         promise = focus_promise_of(self)
-        if promise is not None and self._focus_from is not None:
-            promise.keep_now(self._take_promised_focus)
+        if promise is not None:
+            promise.keep(self)
 
     def record_at_cursor(self) -> T | None:
         if not self.row_count:
