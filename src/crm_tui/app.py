@@ -358,6 +358,7 @@ class CrmApp(App[None]):
         self.idle_collector.stop()
         if self._watcher is not None:
             self._watcher.stop()
+        store_db.close_kept_connections()
         for kind, summary in self.list_timings.summary().items():
             self._write_debug(f"key to rows, {kind.replace('_', ' ')}: {summary.describe()}")
 
@@ -550,14 +551,18 @@ class CrmApp(App[None]):
     def _open_database(self) -> None:
         try:
             try:
-                db = store_db.connect(self.options.target, upgraded=partial(notify_upgrade, self))
+                db = store_db.connect(
+                    self.options.target,
+                    upgraded=partial(notify_upgrade, self),
+                    reuse_seconds=store_db.APP_IDLE_CONNECTION_SECONDS,
+                )
                 store_db.use_app_page_cache(db)
                 if not list_types():
                     install_defaults()  # a new database: the shipped types
                 actor = resolve_actor(self.options.username)
                 landing = resolve_landing(self.options)
             finally:
-                store_db.close()  # this thread's connection; workers open their own
+                store_db.close()  # this thread's connection; kept for the workers
         except (CrmError, DatabaseError) as error:
             where = self.options.target.describe()
             self.post_message(self._StartupFailed(explain(error, where) or str(error)))

@@ -41,6 +41,10 @@ PAGE_CACHE_KIB = 8_000
 # in that thread's memory arena. 2 MB instead of 8 took the TUI's peak at
 # 1M from 104 to 92 MB (the bench's key measure), list times unchanged.
 APP_PAGE_CACHE_KIB = 2_048
+# How long the app keeps a PostgreSQL connection no worker uses, for the
+# next one (store.reused_connections): the pause between two keys of a
+# person working a list is well within it.
+APP_IDLE_CONNECTION_SECONDS = 10.0
 
 Engine = Literal["sqlite", "postgres"]
 P = ParamSpec("P")
@@ -118,7 +122,7 @@ def _load_psycopg2() -> None:
     adapter.txn_unknown = extensions.TRANSACTION_STATUS_UNKNOWN
 
 
-def _postgres(url: str) -> PostgresqlDatabase:
+def _postgres(url: str, *, reuse_seconds: float | None) -> PostgresqlDatabase:
     _load_psycopg2()
     parsed = urlparse(url)
     params: dict[str, object] = dict(parse_qsl(parsed.query))
@@ -133,7 +137,11 @@ def _postgres(url: str) -> PostgresqlDatabase:
     params.setdefault("application_name", "crm-tui")
     params.setdefault("connect_timeout", 5)
     name = unquote(parsed.path.lstrip("/")) or "crm"
-    return PostgresqlDatabase(name, **params)
+    if reuse_seconds is None:
+        return PostgresqlDatabase(name, **params)
+    from crm_tui.store.reused_connections import ReusedPostgresqlDatabase
+
+    return ReusedPostgresqlDatabase(name, idle_seconds=reuse_seconds, **params)
 
 
 def connect(
@@ -142,10 +150,13 @@ def connect(
     create: bool = True,
     migrate: bool = True,
     upgraded: Callable[[Upgrade], None] | None = None,
+    reuse_seconds: float | None = None,
 ) -> Database:
     """Open `target`, bring its schema up to date, and make it the database
     every model uses. A missing SQLite file is created only if `create`;
-    `upgraded` is told of an existing database brought to a newer schema."""
+    `upgraded` is told of an existing database brought to a newer schema.
+    With `reuse_seconds`, a PostgreSQL connection a thread closes is kept
+    that long for the next thread (the app's workers)."""
     from crm_tui.store import migrations
 
     if target.engine == "sqlite":
@@ -156,7 +167,7 @@ def connect(
             path.parent.mkdir(parents=True, exist_ok=True)
         db: Database = _sqlite(path)
     else:
-        db = _postgres(target.location)
+        db = _postgres(target.location, reuse_seconds=reuse_seconds)
     try:
         db.connect(reuse_if_open=True)
     except DatabaseError as exc:
@@ -202,6 +213,16 @@ def close() -> None:
     db = database.obj
     if db is not None and not db.is_closed():
         db.close()
+
+
+def close_kept_connections() -> None:
+    """Close the PostgreSQL connections kept for the next worker (the app
+    is ending); a no-op on a database that keeps none."""
+    from crm_tui.store.reused_connections import ReusedPostgresqlDatabase
+
+    db = database.obj
+    if isinstance(db, ReusedPostgresqlDatabase):
+        db.let_go()
 
 
 def _first_line(exc: BaseException) -> str:

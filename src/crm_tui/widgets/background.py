@@ -2,7 +2,8 @@
 
 Every database call from a screen goes through `run_db`: the call runs in a
 thread worker with its own connection (opened and closed around the call,
-so pooled threads never hold idle connections to a team server), and its
+so pooled threads hold none; on PostgreSQL a closed one is kept a few
+seconds for the next worker, `store.reused_connections`), and its
 result comes back to the UI thread through a callback. An error a person can
 act on (a service refusing something, a busy or unreadable database) comes
 back as a message; anything else is a bug and surfaces as one.

@@ -400,8 +400,9 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
     ) -> None:
         worker = get_current_worker()
         try:
-            # Each worker thread opens its own connection and closes it, so
-            # pooled threads never hold idle connections to a team server.
+            # Opened and closed around the page: pooled threads hold no
+            # connection (PostgreSQL keeps it a few seconds for the next
+            # worker, store.reused_connections).
             with current().connection_context():
                 page = source(after)
         except (CrmError, DatabaseError) as error:
