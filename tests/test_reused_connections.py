@@ -84,21 +84,28 @@ def test_the_next_worker_reads_on_the_connection_the_last_one_closed(
     assert app_connections(reused) == [first]
 
 
-def test_workers_at_the_same_time_each_get_a_connection(reused: store_db.Target) -> None:
-    both_in = threading.Barrier(2, timeout=5)
+def test_workers_at_the_same_time_each_get_a_connection_and_few_are_kept(
+    reused: store_db.Target,
+) -> None:
+    workers = store_db.APP_KEPT_CONNECTIONS + 1
+    all_in = threading.Barrier(workers, timeout=5)
 
     def meet() -> int:
-        both_in.wait()  # neither lets go before the other has one
+        all_in.wait()  # none lets go before every one has a connection
         return backend()
 
     pids: list[int] = []
-    threads = [threading.Thread(target=lambda: pids.append(in_a_worker(meet))) for _ in range(2)]
+    threads = [
+        threading.Thread(target=lambda: pids.append(in_a_worker(meet))) for _ in range(workers)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(set(pids)) == 2
-    assert sorted(app_connections(reused)) == sorted(pids)
+    assert len(set(pids)) == workers
+    kept = app_connections(reused)
+    assert len(kept) == store_db.APP_KEPT_CONNECTIONS
+    assert set(kept) < set(pids)
 
 
 def test_no_connection_is_left_once_nothing_was_read_for_a_while(

@@ -41,10 +41,12 @@ PAGE_CACHE_KIB = 8_000
 # in that thread's memory arena. 2 MB instead of 8 took the TUI's peak at
 # 1M from 104 to 92 MB (the bench's key measure), list times unchanged.
 APP_PAGE_CACHE_KIB = 2_048
-# How long the app keeps a PostgreSQL connection no worker uses, for the
-# next one (store.reused_connections): the pause between two keys of a
-# person working a list is well within it.
-APP_IDLE_CONNECTION_SECONDS = 10.0
+# How long the app keeps PostgreSQL connections no worker uses, for the
+# next one, and how many (store.reused_connections): a person working a
+# list presses the next key well within it, and a list page with its
+# counts reads on two connections at once.
+APP_IDLE_CONNECTION_SECONDS = 3.0
+APP_KEPT_CONNECTIONS = 2
 
 Engine = Literal["sqlite", "postgres"]
 P = ParamSpec("P")
@@ -141,7 +143,9 @@ def _postgres(url: str, *, reuse_seconds: float | None) -> PostgresqlDatabase:
         return PostgresqlDatabase(name, **params)
     from crm_tui.store.reused_connections import ReusedPostgresqlDatabase
 
-    return ReusedPostgresqlDatabase(name, idle_seconds=reuse_seconds, **params)
+    return ReusedPostgresqlDatabase(
+        name, idle_seconds=reuse_seconds, most_kept=APP_KEPT_CONNECTIONS, **params
+    )
 
 
 def connect(
