@@ -206,8 +206,13 @@ async def tick_type(pilot: Pilot[Any], label: str) -> None:
     await settle(pilot)
     types = pilot.app.screen.query_one("#filter-types", ChoiceList)
     types.focus()
-    lines = [types.render_line(y).text for y in range(types.option_count)]
-    types.highlighted = next(index for index, line in enumerate(lines) if label in line)
+
+    def lines() -> list[str]:
+        return [types.render_line(y).text for y in range(types.option_count)]
+
+    # The options can come before their first paint: wait for the label.
+    await settle(pilot, lambda: any(label in line for line in lines()))
+    types.highlighted = next(index for index, line in enumerate(lines()) if label in line)
     await pilot.press("space")
     await settle(pilot)
     await pilot.press("f")  # back to the list
