@@ -429,13 +429,31 @@ async def test_filters_come_back_when_the_screen_does(
         assert options(section(app, "period"))[1] == "(●) Today"
         assert status_line(app) == "2 shown · 2 filters"
 
-        # Hidden stays hidden.
+        # Hidden stays hidden: not even built until `f`, the filters still
+        # applied and counted in the status line.
         await pilot.press("f")
         await app.pop_screen()
         await app.push_screen(InteractionsScreen())
         await settle_counts(pilot)
-        assert not sidebar_of(app).display
+        assert not app.screen.query(FilterSidebar)
         assert ids_shown(app) == today_calls
+        assert status_line(app) == "2 shown · 2 filters"
+        await pilot.press("f")
+        await settle_counts(pilot)
+        assert sidebar_of(app).display
+        assert options(section(app, "types"))[0].startswith("[x] ☎ Call")
+        assert options(section(app, "period"))[1] == "(●) Today"
+        assert ids_shown(app) == today_calls
+
+        # `F` clears remembered filters the sidebar was not built for.
+        await pilot.press("f")
+        await app.pop_screen()
+        await app.push_screen(InteractionsScreen())
+        await settle_counts(pilot)
+        await pilot.press("F")
+        await settle_counts(pilot)
+        assert sorted(ids_shown(app)) == sorted(made.values())
+        assert "filter" not in status_line(app)
 
 
 # --- user text in the options ---------------------------------------------------------------

@@ -10,6 +10,10 @@ until the database is open, so the first frame never waits for it.
 A screen that gives the browser a `state_key` gets its filters back when it
 is opened again while the app runs (`CrmApp.view_state[state_key]`), the
 sidebar shown or hidden as it was left.
+
+The sidebar is built the first time it shows: hidden, it would be nearly
+half the widgets of a timeline (28 of 63) to compose and style before the
+first frame. Until then the browser keeps its filters (`filter_state`).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.timer import Timer
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import Label
 
 from crm_tui import clock
@@ -36,6 +40,7 @@ from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
 from crm_tui.widgets.filter_sidebar import (
     NO_FILTERS,
+    FilterCounts,
     FilterSidebar,
     FilterState,
     count_filters,
@@ -188,26 +193,47 @@ class InteractionBrowser(Widget):
         self.state_key = state_key
         self._counts_timer: Timer | None = None
         self._table_state: InteractionTable.StateChanged | None = None
+        self.filter_state: FilterState = NO_FILTERS
+        """The sidebar's filters, also while it is not built."""
 
     def compose(self) -> ComposeResult:
         remembered = self._saved_state()
         # Before the screen gives the scope, so the first load is already
         # filtered (and without firing the watchers now).
+        self.filter_state = remembered.filters
         self.set_reactive(InteractionBrowser.filters_shown, remembered.sidebar_shown)
         self.set_reactive(InteractionBrowser.refinement, remembered.filters.refinement(clock.now()))
-        sidebar = FilterSidebar(remembered.filters, id="filters")
-        sidebar.display = remembered.sidebar_shown
         with Horizontal(id="list-bar"):
             yield Label(safe.plain_line(self.heading), id="list-heading")
             yield Label(safe.plain_line(t("ui.status.opening")), id="list-status")
         yield SearchBox(t("ui.search.placeholder"), pause=SEARCH_DEBOUNCE_SECONDS, id="search")
         with Horizontal(id="browser-body"):
-            yield sidebar
+            if remembered.sidebar_shown:
+                yield self._new_sidebar()
             with Vertical(id="browser-list"):
                 yield InteractionTable(self.columns, id="interactions")
 
+    def _new_sidebar(self) -> FilterSidebar:
+        sidebar = FilterSidebar(self.filter_state, id="filters")
+        if self.size.width:  # laid out already (else `on_resize` says)
+            sidebar.set_class(self.size.width < OVERLAY_BELOW_WIDTH, "-overlay")
+        return sidebar
+
+    def _built_sidebar(self) -> FilterSidebar | None:
+        """The sidebar, if it has been shown."""
+        found = self.query(FilterSidebar)
+        return found.first() if found else None
+
+    def _build_sidebar(self) -> AwaitMount | None:
+        """Mount the sidebar (beside the list) the first time it is wanted."""
+        if self._built_sidebar() is not None:
+            return None
+        return self.body.mount(self._new_sidebar(), before="#browser-list")
+
     def on_resize(self) -> None:
-        self.sidebar.set_class(self.size.width < OVERLAY_BELOW_WIDTH, "-overlay")
+        sidebar = self._built_sidebar()
+        if sidebar is not None:
+            sidebar.set_class(self.size.width < OVERLAY_BELOW_WIDTH, "-overlay")
 
     @property
     def table(self) -> InteractionTable:
@@ -215,6 +241,7 @@ class InteractionBrowser(Widget):
 
     @property
     def sidebar(self) -> FilterSidebar:
+        """The filter sidebar (only once it has been shown)."""
         return self.query_one(FilterSidebar)
 
     @property
@@ -257,7 +284,11 @@ class InteractionBrowser(Widget):
         self._load(measure=SEARCH)
 
     def watch_filters_shown(self, shown: bool) -> None:
-        self.sidebar.display = shown
+        sidebar = self._built_sidebar()
+        if sidebar is not None:
+            sidebar.display = shown
+        elif shown:
+            self._build_sidebar()
         if shown:
             self._count_soon()
         self._remember()
@@ -278,7 +309,7 @@ class InteractionBrowser(Widget):
     def _remember(self) -> None:
         if self.state_key is not None:
             self._view_states()[self.state_key] = BrowserViewState(
-                self.sidebar.state, self.filters_shown
+                self.filter_state, self.filters_shown
             )
 
     def _view_states(self) -> dict[str, object]:
@@ -295,7 +326,7 @@ class InteractionBrowser(Widget):
     def _show_status(self) -> None:
         if self._table_state is None:
             return
-        filters = self.sidebar.state.active_sections
+        filters = self.filter_state.active_sections
         text = status_text(self._table_state, self.search, filters)
         self.query_one("#list-status", Label).update(safe.plain_line(text))
 
@@ -304,6 +335,7 @@ class InteractionBrowser(Widget):
     @on(FilterSidebar.Changed)
     def _filters_changed(self, event: FilterSidebar.Changed) -> None:
         event.stop()
+        self.filter_state = event.state
         self.refinement = event.refinement
         self._remember()
         self._show_status()
@@ -327,12 +359,12 @@ class InteractionBrowser(Widget):
         wanted = self.effective_filter()
         if wanted is None or not self.filters_shown:
             return
-        run_db(
-            self,
-            lambda: count_filters(wanted),
-            done=self.sidebar.show_counts,
-            group="filter-counts",
-        )
+        run_db(self, lambda: count_filters(wanted), done=self._show_counts, group="filter-counts")
+
+    def _show_counts(self, counts: FilterCounts) -> None:
+        sidebar = self._built_sidebar()
+        if sidebar is not None:
+            sidebar.show_counts(counts)
 
     # -- search ----------------------------------------------------------------
 
@@ -371,9 +403,13 @@ class InteractionBrowser(Widget):
 
         self.app.push_screen(ExportDialog(wanted))
 
-    def action_toggle_filters(self) -> None:
+    async def action_toggle_filters(self) -> None:
         """`f`: show the filters and go to them, or hide them and go back
         to the list."""
+        if not self.filters_shown:
+            built = self._build_sidebar()
+            if built is not None:
+                await built  # in the focus chain before it is focused
         self.filters_shown = not self.filters_shown
         if self.filters_shown:
             # Once laid out: a hidden sidebar has nothing in the focus chain.
@@ -387,7 +423,15 @@ class InteractionBrowser(Widget):
             ring[1].focus()
 
     def action_clear_filters(self) -> None:
-        self.sidebar.clear()
+        sidebar = self._built_sidebar()
+        if sidebar is not None:
+            sidebar.clear()
+        elif self.filter_state != NO_FILTERS:
+            # Remembered from an earlier visit, the sidebar not shown since.
+            self.filter_state = NO_FILTERS
+            self.refinement = NO_FILTERS.refinement(clock.now())
+            self._remember()
+            self._show_status()
 
     def action_cycle_focus(self, step: int) -> None:
         """Tab: from the list into the filters, through them and back to
