@@ -19,9 +19,11 @@ from textual.widgets import Input, Label, Static
 from textual.widgets._toast import Toast
 
 from crm_tui.app import CrmApp, StartupFailedScreen
+from crm_tui.screens.covered_main import CoveredMainScreen
 from crm_tui.screens.interaction_detail import InteractionDetailScreen
 from crm_tui.screens.interactions import InteractionsScreen
 from crm_tui.screens.opportunities import OpportunitiesScreen
+from crm_tui.screens.timeline import TimelineScreen
 from crm_tui.services import users
 from crm_tui.services.errors import DatabaseBusy
 from crm_tui.services.interactions import InteractionDraft, create_interaction
@@ -375,6 +377,36 @@ async def test_interaction_pop_opens_its_detail(
         await settle(pilot)
         assert isinstance(app.screen, InteractionsScreen)
         assert table_of(app).row_count == 1
+
+
+async def test_opportunity_pop_builds_the_list_under_it_only_when_it_is_seen(
+    world: World, db: store_db.Target, now: None
+) -> None:
+    log("Llamada de la oportunidad", NOW - timedelta(hours=1), opportunity="OP-001")
+    store_db.close()
+    app = make_app(db, opportunity="OP-001")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, TimelineScreen)
+        assert table_of(app).row_count == 1
+        # Under the timeline: a stand-in, not the list with its queries.
+        under = app.screen_stack[0]
+        assert isinstance(under, CoveredMainScreen)
+        assert not under.query(PagedTable)
+        await pilot.press("1")  # another mode and back: the timeline again
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        assert isinstance(app.screen, TimelineScreen)
+        assert isinstance(app.screen_stack[0], CoveredMainScreen)
+        await pilot.press("q")  # back to the list, built now, with its rows
+        await settle(pilot)
+        assert isinstance(app.screen, OpportunitiesScreen)
+        assert app.screen_stack == [app.screen]
+        assert app.screen.query_one(PagedTable).row_count == 2
+        await pilot.press("q")  # a main screen: quits
+        await pilot.pause()
+    assert app.return_code == 0
 
 
 async def test_an_unknown_code_says_so_and_opens_the_list_to_look_in(

@@ -247,6 +247,44 @@ async def test_another_agents_call_shows_on_the_open_list_within_two_seconds(
             await within_seconds(pilot, LIVE, partial(first_subject_is, app, subject))
 
 
+async def test_a_call_queued_before_the_watcher_starts_still_shows(
+    db: store_db.Target, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The watcher starts once the first screen shows its rows; a commit
+    after the queue read them and before then is caught by the first
+    look, which compares with the database as it was opened."""
+    log("Primera llamada", NOW - timedelta(hours=2), status="pending")
+    store_db.close()
+    start_live_updates = CrmApp._start_live_updates
+
+    def call_queued_first(app: CrmApp) -> None:
+        if app.actor is not None and not app._watching:
+            draft = InteractionDraft(
+                type="call",
+                contact="C-001",
+                created_by="ana",
+                user="luis",
+                subject="Llamada antes del vigilante",
+                occurred_at=NOW - timedelta(hours=1),
+                status="pending",
+            )
+            with store_db.current().connection_context():
+                create_interaction(draft)
+        start_live_updates(app)
+
+    monkeypatch.setattr(CrmApp, "_start_live_updates", call_queued_first)
+    app = make_app(db)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await within_seconds(
+            pilot,
+            LIVE,
+            lambda: (
+                sorted(column_texts(table_of(app), "subject"))
+                == ["Llamada antes del vigilante", "Primera llamada"]
+            ),
+        )
+
+
 async def test_a_list_scrolled_past_its_first_page_keeps_its_place(
     db: store_db.Target, world: World
 ) -> None:

@@ -4,19 +4,23 @@ The first frame comes before anything touches the database: the first
 screen shows at once with "Opening the database…", and a thread worker
 connects, migrates, resolves who is acting and where to land (screen pop),
 then hands that to the screen. Every later query also runs in a worker.
+Under a screen pop the main screen below is built only when first seen
+(`CoveredMainScreen`).
 
 The main screens (My queue, upcoming events, all interactions, contacts,
 opportunities, notifications) are modes, each with its own stack: a number
 key (and `N` for the notifications) switches between them and `q` goes back
 within one.
 
-Once the database is open a watcher (`services.changes.watch_changes`) hears
-of every commit made elsewhere as it happens, and the app then looks at
-what changed: every screen reloads when next shown, and the screen in front
-at once (within half a second) when the change is someone else's (another
-agent, a script, the program) or a new notification. The app's own writes
-are already on screen, and reloading under the agent's keys could bring
-back a row that a reload read just before their change. A look every
+Once the first screen shows its rows a watcher
+(`services.changes.watch_changes`) hears of every commit made elsewhere as
+it happens (a first look catches those since the database opened), and
+the app then looks at what changed: every screen reloads when next shown,
+and the screen in front at once (within half a second) when the change is
+someone else's (another agent, a script, the program) or a new
+notification. The app's own writes are already on screen, and reloading
+under the agent's keys could bring back a row that a reload read just
+before their change. A look every
 `FALLBACK_POLL_SECONDS` covers a wake-up that went missing; a watcher that
 cannot start leaves a look every `POLL_SECONDS`. The looks also keep the
 count of unread notifications in the header, and once a minute one writes
@@ -59,6 +63,7 @@ from crm_tui.config import AppOptions
 from crm_tui.i18n import register, t
 from crm_tui.idle_gc import IDLE_SECONDS, IdleCollector
 from crm_tui.screens.base import CrmScreen
+from crm_tui.screens.covered_main import CoveredMainScreen
 from crm_tui.screens.navigation import open_contact, open_interaction, open_opportunity
 from crm_tui.services.changes import ChangeMarker, Changes, check_for_changes, watch_changes
 from crm_tui.services.contacts import get_contact, get_opportunity
@@ -105,6 +110,9 @@ FALLBACK_POLL_SECONDS = 10.0
 REMINDER_SECONDS = 60.0
 CHORES_SECONDS = 60.0
 CHORES_FIRST_SECONDS = 3.0
+# Live updates start with the first screen's rows, or this long after the
+# database opened on a screen without a list.
+LIVE_UPDATES_AFTER_SECONDS = 1.0
 DEBUG_ENV = "CRM_TUI_DEBUG"
 
 
@@ -259,10 +267,12 @@ class CrmApp(App[None]):
     ]
 
     class _Ready(Message):
-        def __init__(self, actor: UserRecord, landing: Landing) -> None:
+        def __init__(self, actor: UserRecord, landing: Landing, marker: ChangeMarker) -> None:
             super().__init__()
             self.actor = actor
             self.landing = landing
+            self.marker = marker
+            """The database as it was opened, before any screen read it."""
 
     class _StartupFailed(Message):
         def __init__(self, reason: str) -> None:
@@ -314,6 +324,7 @@ class CrmApp(App[None]):
         self._watcher: ChangeWatcher | None = None
         self._poll_timer: Timer | None = None
         self._reminders_due = 0.0  # time.monotonic() of the next reminder run
+        self._watching = False  # live updates started (`_start_live_updates`)
         self._doing_chores = False
 
     def data_changed(self) -> None:
@@ -321,6 +332,19 @@ class CrmApp(App[None]):
         self.data_version += 1
 
     # -- live updates -----------------------------------------------------------------
+
+    def _start_live_updates(self) -> None:
+        """Once the first screen shows its rows (or after
+        `LIVE_UPDATES_AFTER_SECONDS`): the watcher, and the first look,
+        which writes due reminders and compares with the database as it
+        was opened. Before, the watcher's connection and the reminders'
+        write would hold up that screen."""
+        actor = self.actor
+        if actor is None or self._watching:
+            return
+        self._watching = True
+        self._watch_changes(actor)
+        self.poll_changes()
 
     def _watch_changes(self, actor: UserRecord) -> None:
         """Look whenever the watcher hears of a commit, now and then in
@@ -390,6 +414,7 @@ class CrmApp(App[None]):
         self.log.info(line)
         self._write_debug(line)
         self.idle_collector.start()
+        self._start_live_updates()
 
     def _write_debug(self, line: str) -> None:
         """Append `line` to the debug log, when debug mode is on."""
@@ -436,8 +461,8 @@ class CrmApp(App[None]):
         marker = changes.marker
         previous, self._marker = self._marker, marker
         self._show_unread(marker.unread)
-        # The first look is only where to compare from: the screens have
-        # just read the database.
+        # The first look compares with the marker read as the database
+        # opened, before any screen read it: a change in between is news.
         if previous is None or marker == previous:
             self._refreshed = False
         else:
@@ -528,11 +553,23 @@ class CrmApp(App[None]):
                 self.theme = self._saved_theme
             self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.sub_title = clean_line(self.options.target.describe())
-        # The screen a screen pop lands on is known before the database is
-        # open, so it shows at once ("Opening the database…") and the
-        # worker's answer always finds it.
-        await self.switch_mode(requested_mode(self.options))
+        # The database opens while the first screen is built and painted.
+        # Its answer is a message, handled after this handler: the screen a
+        # screen pop lands on (known before the database is open) is there
+        # for it, showing "Opening the database…" meanwhile.
         self._open_database()
+        mode = requested_mode(self.options)
+        if is_screen_pop(self.options):
+            self._cover_main_screen(mode)
+        await self.switch_mode(mode)
+
+    def _cover_main_screen(self, mode: str) -> None:
+        """Start `mode` with a stand-in that builds its main screen when
+        first seen (see `CoveredMainScreen`)."""
+        build = self.MODES[mode]
+        assert callable(build)
+        self.remove_mode(mode)  # not shown yet: nothing to remove but the name
+        self.add_mode(mode, partial(CoveredMainScreen, build))
 
     def _remember_theme(self, theme: Theme) -> None:
         if theme.name != self._saved_theme:  # not when the saved one is applied
@@ -561,17 +598,20 @@ class CrmApp(App[None]):
                     install_defaults()  # a new database: the shipped types
                 actor = resolve_actor(self.options.username)
                 landing = resolve_landing(self.options)
+                marker = check_for_changes(actor.id).marker
             finally:
                 store_db.close()  # this thread's connection; kept for the workers
         except (CrmError, DatabaseError) as error:
             where = self.options.target.describe()
             self.post_message(self._StartupFailed(explain(error, where) or str(error)))
             return
-        self.post_message(self._Ready(actor, landing))
+        self.post_message(self._Ready(actor, landing, marker))
 
     @on(_Ready)
     def _database_ready(self, message: _Ready) -> None:
         self.actor = message.actor
+        self._marker = message.marker
+        self._show_unread(message.marker.unread)
         self.sub_title = clean_line(
             f"{self.options.target.describe()} · {message.actor.display_name}"
         )
@@ -582,6 +622,8 @@ class CrmApp(App[None]):
         # its queries would hold up the screen the person asked for.
         if isinstance(screen, CrmScreen) and not screen_pop:
             screen.refresh_if_stale()
+        elif isinstance(screen, CoveredMainScreen) and not screen_pop:
+            screen.replace()  # the code was unknown: the list to look in, now
         if landing.opportunity is not None:
             open_opportunity(self, landing.opportunity)
         elif landing.contact is not None:
@@ -590,8 +632,7 @@ class CrmApp(App[None]):
             open_interaction(self, landing.interaction)
         if landing.problem:
             safe.notify(self, landing.problem, severity="error", timeout=10)
-        self._watch_changes(message.actor)
-        self.poll_changes()
+        self.set_timer(LIVE_UPDATES_AFTER_SECONDS, self._start_live_updates, name="live updates")
         # Not at once: the first screen's queries go first.
         self.set_timer(CHORES_FIRST_SECONDS, self.do_chores, name="first chores")
         self.set_interval(CHORES_SECONDS, self.do_chores, name="chores")
@@ -651,6 +692,11 @@ class CrmApp(App[None]):
         yield SystemCommand(
             t("ui.palette.theme"), t("ui.palette.theme_help"), self.action_change_theme
         )
+
+
+def is_screen_pop(options: AppOptions) -> bool:
+    """Whether the app was asked to open on one record."""
+    return bool(options.interaction or options.opportunity or options.contact)
 
 
 def requested_mode(options: AppOptions) -> str:
