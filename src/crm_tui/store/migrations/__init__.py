@@ -30,6 +30,7 @@ from crm_tui.store.migrations import (
     m0004_campaign_index,
     m0005_change_notify,
     m0006_search_languages,
+    m0007_cheaper_fold,
 )
 
 
@@ -47,6 +48,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "campaign index", m0004_campaign_index.apply),
     Migration(5, "change notifications", m0005_change_notify.apply),
     Migration(6, "search languages", m0006_search_languages.apply),
+    Migration(7, "cheaper accent folding", m0007_cheaper_fold.apply),
 )
 LATEST = MIGRATIONS[-1].version
 
