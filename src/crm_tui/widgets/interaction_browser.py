@@ -335,8 +335,12 @@ class InteractionBrowser(Widget):
     @on(FilterSidebar.Changed)
     def _filters_changed(self, event: FilterSidebar.Changed) -> None:
         event.stop()
-        self.filter_state = event.state
-        self.refinement = event.refinement
+        self._use_filters(event.state, event.refinement)
+
+    def _use_filters(self, state: FilterState, refinement: InteractionFilter) -> None:
+        """The list as `state` filters it (`refinement`, what it means now)."""
+        self.filter_state = state
+        self.refinement = refinement
         self._remember()
         self._show_status()
 
@@ -428,10 +432,7 @@ class InteractionBrowser(Widget):
             sidebar.clear()
         elif self.filter_state != NO_FILTERS:
             # Remembered from an earlier visit, the sidebar not shown since.
-            self.filter_state = NO_FILTERS
-            self.refinement = NO_FILTERS.refinement(clock.now())
-            self._remember()
-            self._show_status()
+            self._use_filters(NO_FILTERS, NO_FILTERS.refinement(clock.now()))
 
     def action_cycle_focus(self, step: int) -> None:
         """Tab: from the list into the filters, through them and back to
