@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from peewee import BooleanField, CharField, IntegerField, TextField
+from peewee import __exception_wrapper__ as peewee_errors
 
 from crm_tui.store.bulk import chunks, insert_rows
 from crm_tui.store.db import current, engine_of
@@ -85,5 +86,7 @@ def insert_all(model: Any, fields: Sequence[Any], rows: Sequence[Sequence[Any]])
         return
     columns = ", ".join(f'"{field.column_name}"' for field in fields)
     sql = f'COPY "{model._meta.table_name}" ({columns}) FROM STDIN'
-    with db.cursor() as cursor:
+    # Peewee's wrapper turns the driver's errors into Peewee's, as for
+    # every other statement (a duplicate code is an IntegrityError).
+    with peewee_errors, db.cursor() as cursor:
         cursor.copy_expert(sql, io.StringIO(copy_text(fields, rows)))
