@@ -6,6 +6,7 @@ transaction they are written in. On both engines."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 
@@ -60,3 +61,31 @@ def test_rows_go_with_their_transaction(world: World, db: store_db.Target) -> No
         assert Contact.select().count() == before + len(rows)
         raise RuntimeError("abandoned")
     assert Contact.select().count() == before
+
+
+class Cancelled(Exception):
+    """What a generator of rows raises to stop a write (an import's cancel)."""
+
+
+def test_rows_from_a_generator_arrive_in_chunks_and_its_error_stops_the_write(
+    world: World, db: store_db.Target
+) -> None:
+    """On PostgreSQL the rows are encoded chunk by chunk while COPY takes
+    them: all 2,500 arrive (more than two chunks), and an error the
+    generator raises half-way aborts the COPY and comes out as itself,
+    not as the driver's "error in .read() call"."""
+    fields = [Contact.uid, Contact.code, Contact.name, Contact.created_at]
+
+    def contacts(prefix: str, count: int, fail_after: int | None = None) -> Any:
+        for n in range(count):
+            if n == fail_after:
+                raise Cancelled("stopped by the person")
+            yield (new_uid(), f"{prefix}-{n:04}", f"Contact {n}", datetime(2026, 1, 1))
+
+    before = Contact.select().count()
+    with current().atomic():
+        insert_all(Contact, fields, contacts("GEN", 2_500))
+    assert Contact.select(Contact.code).where(Contact.code.startswith("GEN-")).count() == 2_500
+    with pytest.raises(Cancelled, match="stopped by the person"), current().atomic():
+        insert_all(Contact, fields, contacts("STOP", 2_500, fail_after=1_500))
+    assert Contact.select().count() == before + 2_500

@@ -13,8 +13,9 @@ from crm_tui.exchange import importer
 from crm_tui.exchange.importer import import_file
 from crm_tui.services import contacts
 from crm_tui.services.errors import CrmError
+from crm_tui.services.interactions import InteractionDraft, create_interaction
 from crm_tui.store import db as store_db
-from crm_tui.store.models import Contact
+from crm_tui.store.models import Contact, HistoryEvent, Interaction
 
 from .conftest import World
 from .test_exchange import row, table_counts
@@ -68,3 +69,39 @@ def test_a_contact_created_meanwhile_stops_the_import_with_a_message(
         "HistoryEvent": before["HistoryEvent"] + 1,
     }
     assert Contact.get(Contact.code == "C-777").name == "Creado por otra persona"
+
+
+def test_imported_rows_take_ids_after_every_id_given_the_oldest_first(
+    world: World, db: store_db.Target, tmp_path: Path
+) -> None:
+    """The ids are reserved before the rows are written (so that tags and
+    history need not read them back): never one given before, even to a
+    row since deleted, and in the order the rows happened."""
+    created = create_interaction(
+        InteractionDraft(type="call", contact="C-001", created_by="ana", subject="Borrada")
+    )
+    deleted = created.id
+    Interaction.delete().where(Interaction.id == deleted).execute()  # the last id, gone
+    rows = [
+        row(type="call", contact_code="C-001", subject=f"Llamada {day}", occurred_at=when)
+        for day, when in ((3, "2026-11-03 10:00"), (2, "2026-11-02 10:00"), (1, "2026-11-01 10:00"))
+    ]  # newest first, as an export lists them
+    report = import_file(csv_of(tmp_path, *rows), actor=world.admin)
+    assert report.created == 3
+    imported = list(
+        Interaction.select(Interaction.id, Interaction.subject)
+        .where(Interaction.subject.startswith("Llamada "))
+        .order_by(Interaction.id)
+        .tuples()
+    )
+    assert [subject for _, subject in imported] == ["Llamada 1", "Llamada 2", "Llamada 3"]
+    assert min(interaction_id for interaction_id, _ in imported) > deleted
+    # Each row's tags and history point at its own id.
+    events = dict(
+        HistoryEvent.select(HistoryEvent.interaction, HistoryEvent.details)
+        .where(HistoryEvent.action == "imported")
+        .tuples()
+    )
+    assert {events[interaction_id] for interaction_id, _ in imported} == {
+        f'{{"file": "in.csv", "line": {line}}}' for line in (2, 3, 4)
+    }

@@ -15,7 +15,7 @@ with the same details, and `imported` in place of `interaction_created`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,7 +26,7 @@ from crm_tui.services import history, users
 from crm_tui.services.records import UserRecord
 from crm_tui.store import schema
 from crm_tui.store.batch_insert import insert_all
-from crm_tui.store.bulk import chunks, lookup
+from crm_tui.store.bulk import BATCH, lookup, reserve_ids
 from crm_tui.store.db import current, engine_of, writes
 from crm_tui.store.ids import new_uid
 from crm_tui.store.models import Contact, Interaction, InteractionTag, Opportunity, Tag
@@ -180,42 +180,72 @@ def _with_real_ids(values: tuple[Any, ...], real_ids: dict[int, int]) -> list[An
     return row
 
 
-def _write_batch(
-    batch: Sequence[PendingRow],
+def _told_every_batch(
+    rows: Iterable[tuple[Any, ...]], after_batch: Callable[[int], None] | None
+) -> Iterator[tuple[Any, ...]]:
+    """`rows`, calling `after_batch(rows so far)` after each BATCH of them
+    (not after the last: the import says that once all is written)."""
+    for written, values in enumerate(rows, start=1):
+        yield values
+        if after_batch is not None and written % BATCH == 0:
+            after_batch(written)
+
+
+def _write_rows(
+    rows: Sequence[PendingRow],
     real_ids: dict[int, int],
-    tag_ids: dict[str, int],
     *,
     actor: UserRecord,
     file_name: str,
     now: datetime,
+    after_batch: Callable[[int], None] | None,
 ) -> None:
-    values = [_with_real_ids(pending.values, real_ids) for pending in batch]
+    """The interactions, each with its id (reserved, so that tags and
+    history need not read them back), then their tags, then an `imported`
+    event each; every table in one COPY on PostgreSQL, whose server stores
+    each part while the next is encoded (`store.batch_insert`)."""
+    ids = reserve_ids(Interaction, len(rows))
+    tag_ids = _tag_ids(tag for pending in rows for tag in pending.tags)
     insert_all(
         Interaction,
-        _INTERACTION_FIELDS,
-        [(pending.uid, *row, 1, now, now) for pending, row in zip(batch, values, strict=True)],
+        [Interaction.id, *_INTERACTION_FIELDS],
+        _told_every_batch(
+            (
+                (
+                    interaction_id,
+                    pending.uid,
+                    *_with_real_ids(pending.values, real_ids),
+                    1,
+                    now,
+                    now,
+                )
+                for interaction_id, pending in zip(ids, rows, strict=True)
+            ),
+            after_batch,
+        ),
     )
-    # Ids by uid, not by position: COPY returns none, and neither engine
-    # promises the order of an INSERT's RETURNING.
-    ids = lookup(Interaction.uid, Interaction.id, [pending.uid for pending in batch])
     insert_all(
         InteractionTag,
         [InteractionTag.interaction, InteractionTag.tag],
-        [(ids[pending.uid], tag_ids[tag]) for pending in batch for tag in pending.tags],
+        (
+            (interaction_id, tag_ids[tag])
+            for interaction_id, pending in zip(ids, rows, strict=True)
+            for tag in pending.tags
+        ),
     )
     history.record_many(
         history.IMPORTED,
         actor_id=actor.id,
         at=now,
-        items=[
+        items=(
             (
-                ids[pending.uid],
-                row[_CONTACT],
-                row[_OPPORTUNITY],
+                interaction_id,
+                real_ids.get(pending.values[_CONTACT], pending.values[_CONTACT]),
+                real_ids.get(pending.values[_OPPORTUNITY], pending.values[_OPPORTUNITY]),
                 {"file": file_name, "line": pending.line},
             )
-            for pending, row in zip(batch, values, strict=True)
-        ],
+            for interaction_id, pending in zip(ids, rows, strict=True)
+        ),
     )
 
 
@@ -235,24 +265,28 @@ def write_import(
     after_batch: Callable[[int], None] | None = None,
 ) -> None:
     """Create what the plan names, then every row, in one transaction.
-    `after_batch(rows_written_so_far)` is called after each batch of rows;
-    what it raises rolls the whole import back (that is how it is cancelled).
+    `after_batch(rows_written_so_far)` is called after each batch of rows,
+    and with all of them once everything is written; what it raises rolls
+    the whole import back (that is how it is cancelled).
 
     Rows are written from the last to the first: an export lists the newest
     first, so the oldest gets the smallest Id, and rows of the same moment
     keep their order when the database is exported again."""
     now = clock.now()
     real_ids = _create_planned(plan, actor, now)
-    tag_ids = _tag_ids(tag for pending in rows for tag in pending.tags)
     newest_last = list(reversed(rows))
 
     def write_all() -> None:
-        written = 0
-        for batch in chunks(newest_last):
-            _write_batch(batch, real_ids, tag_ids, actor=actor, file_name=file_name, now=now)
-            written += len(batch)
-            if after_batch is not None:
-                after_batch(written)
+        _write_rows(
+            newest_last,
+            real_ids,
+            actor=actor,
+            file_name=file_name,
+            now=now,
+            after_batch=after_batch,
+        )
+        if after_batch is not None:
+            after_batch(len(newest_last))
 
     if _rebuild_pays(len(rows)):
         with schema.bulk_load(current(), "sqlite"):

@@ -5,7 +5,7 @@ are written together or not at all; the database refuses edits to it."""
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
 from datetime import datetime
 
 from peewee import JOIN
@@ -111,13 +111,14 @@ _BULK_FIELDS = [
 ]
 
 
-def record_many(action: str, *, actor_id: int, at: datetime, items: Sequence[HistoryItem]) -> None:
+def record_many(action: str, *, actor_id: int, at: datetime, items: Iterable[HistoryItem]) -> None:
     """What `record` writes, for many events of one action (an import, a
-    campaign), in one COPY on PostgreSQL, multi-row inserts on SQLite."""
+    campaign), in one COPY on PostgreSQL, multi-row inserts on SQLite;
+    `items` may be a generator (read once, as they are written)."""
     insert_all(
         HistoryEvent,
         _BULK_FIELDS,
-        [
+        (
             (
                 new_uid(),
                 at,
@@ -129,7 +130,7 @@ def record_many(action: str, *, actor_id: int, at: datetime, items: Sequence[His
                 encode_details(details),
             )
             for interaction_id, contact_id, opportunity_id, details in items
-        ],
+        ),
     )
 
 

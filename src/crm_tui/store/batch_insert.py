@@ -8,19 +8,28 @@ campaign of 10,000 calls that was a third of the time on PostgreSQL. COPY
 streams the rows as tab-separated text, which the server reads without
 planning anything. It runs on the transaction's own connection, so it
 commits or rolls back with everything else written in it. SQLite has no
-COPY and no network: its multi-row INSERTs are already cheap."""
+COPY and no network: its multi-row INSERTs are already cheap.
+
+The rows may come from a generator, and COPY takes them as they are
+encoded, a chunk at a time (`_CopyStream`): the server stores one chunk
+(search vectors, indexes, foreign keys: most of an import's time) while
+Python encodes the next, on the other core, instead of each waiting for
+the other. Whatever the generator raises (a cancel) aborts the COPY, and
+is raised again as it was."""
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from peewee import BooleanField, CharField, IntegerField, TextField
 from peewee import __exception_wrapper__ as peewee_errors
 
-from crm_tui.store.bulk import chunks, insert_rows
+from crm_tui.store.bulk import batched, insert_rows
 from crm_tui.store.db import current, engine_of
+
+# Rows encoded per piece of a COPY stream: a few hundred KB of text.
+COPY_CHUNK_ROWS = 1_000
 
 # COPY's text format: a tab between values, a newline after each row, \N
 # for NULL; a backslash, tab, newline or carriage return inside a value is
@@ -74,19 +83,46 @@ def copy_text(fields: Sequence[Any], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
-def insert_all(model: Any, fields: Sequence[Any], rows: Sequence[Sequence[Any]]) -> None:
+class _CopyStream:
+    """The text of a COPY ... FROM STDIN, encoded from `rows` a chunk at a
+    time as the driver reads it (psycopg2 calls `read` until it returns
+    nothing). What the rows' generator raised is kept in `failure`: the
+    driver only reports that `read` failed."""
+
+    def __init__(self, fields: Sequence[Any], rows: Iterable[Sequence[Any]]) -> None:
+        self._fields = fields
+        self._chunks: Iterator[list[Sequence[Any]]] = batched(rows, COPY_CHUNK_ROWS)
+        self.failure: BaseException | None = None
+
+    def read(self, _size: int = -1) -> str:
+        try:
+            chunk = next(self._chunks, None)
+        except BaseException as failure:
+            self.failure = failure
+            raise
+        return "" if chunk is None else copy_text(self._fields, chunk)
+
+
+def insert_all(model: Any, fields: Sequence[Any], rows: Iterable[Sequence[Any]]) -> None:
     """Insert `rows` (values in the order of `fields`) into `model`'s table,
-    within the current transaction."""
-    if not rows:
+    within the current transaction. `rows` may be a generator: it is read
+    once, as the rows are written."""
+    if isinstance(rows, Sequence) and not rows:
         return
     db = current()
     if engine_of(db) != "postgres":
-        for batch in chunks(rows):
+        for batch in batched(rows):
             insert_rows(model, fields, batch)
         return
     columns = ", ".join(f'"{field.column_name}"' for field in fields)
     sql = f'COPY "{model._meta.table_name}" ({columns}) FROM STDIN'
-    # Peewee's wrapper turns the driver's errors into Peewee's, as for
-    # every other statement (a duplicate code is an IntegrityError).
-    with peewee_errors, db.cursor() as cursor:
-        cursor.copy_expert(sql, io.StringIO(copy_text(fields, rows)))
+    stream = _CopyStream(fields, rows)
+    try:
+        # Peewee's wrapper turns the driver's errors into Peewee's, as for
+        # every other statement (a duplicate code is an IntegrityError).
+        with peewee_errors, db.cursor() as cursor:
+            cursor.copy_expert(sql, stream)
+    except Exception:
+        if stream.failure is not None:
+            raise stream.failure from None
+        raise

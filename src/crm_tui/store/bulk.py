@@ -5,11 +5,12 @@ inserts. (History events in bulk: `services.history.record_many`.)"""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
 from typing import Any, TypeVar
 
 from peewee import BooleanField, CharField, IntegerField, TextField
 
-from crm_tui.store.db import current
+from crm_tui.store.db import current, engine_of
 
 # A few hundred values or rows per statement: far below every engine's
 # parameter limit (SQLite: 32,766; 28 columns x 500 rows = 14,000).
@@ -20,6 +21,14 @@ T = TypeVar("T")
 def chunks(items: Sequence[T], size: int = BATCH) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def batched(items: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
+    """`items` in lists of `size` (the last one shorter), read lazily: for
+    rows that a generator makes as they are written."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 def in_chunks(column: Any, values: Iterable[str]) -> Iterator[Any]:
@@ -78,3 +87,27 @@ def insert_rows(model: Any, fields: Sequence[Any], rows: Sequence[Sequence[Any]]
         for convert, value in zip(converters, row, strict=True)
     ]
     db.execute_sql(sql, params)
+
+
+def reserve_ids(model: Any, count: int) -> list[int]:
+    """`count` new ids of `model`'s table, ascending, for rows written with
+    their id within the current write transaction: so that what refers to
+    them (tags, history) is written without reading the ids back.
+
+    PostgreSQL takes them from the table's sequence, which other sessions
+    draw from at the same time (so they may not follow each other).
+    SQLite has one writer at a time, so they follow the largest id ever
+    given (AUTOINCREMENT's `sqlite_sequence`) or in the table."""
+    db = current()
+    table = model._meta.table_name
+    if count <= 0:
+        return []
+    if engine_of(db) == "postgres":
+        sql = "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)"
+        return sorted(value for (value,) in db.execute_sql(sql, (f'"{table}"', count)))
+    (last,) = db.execute_sql(
+        f"""SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0),
+                       coalesce((SELECT max(id) FROM "{table}"), 0))""",
+        (table,),
+    ).fetchone()
+    return list(range(last + 1, last + 1 + count))
