@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from crm_tui.exchange import importer
-from crm_tui.exchange.importer import import_file
+from crm_tui.exchange.importer import WRITING, import_file
 from crm_tui.services import contacts
 from crm_tui.services.errors import CrmError
 from crm_tui.services.interactions import InteractionDraft, create_interaction
@@ -69,6 +69,25 @@ def test_a_contact_created_meanwhile_stops_the_import_with_a_message(
         "HistoryEvent": before["HistoryEvent"] + 1,
     }
     assert Contact.get(Contact.code == "C-777").name == "Creado por otra persona"
+
+
+def test_a_row_failing_once_writing_began_leaves_nothing(
+    world: World, db: store_db.Target, tmp_path: Path
+) -> None:
+    """The file's first row is checked last (rows are written from the
+    last one up). On PostgreSQL the rows before it are written as they
+    pass, so 1,000 are written when it fails; everything is rolled back
+    and its problem reported as on SQLite, which checks them all first."""
+    seen: list[tuple[str, int]] = []
+    before = table_counts()
+    bad = row(type="call", contact_code="C-777", contact_name="Nuevo", occurred_at="23/11/2026")
+    path = csv_of(tmp_path, bad, *calls(ROWS - 1))
+    report = import_file(path, actor=world.admin, progress=lambda *step: seen.append(step))
+    assert [(problem.line, problem.column) for problem in report.problems] == [(2, "occurred_at")]
+    assert report.created == 0
+    assert table_counts() == before
+    written = [rows for stage, rows in seen if stage == WRITING]
+    assert written == ([0, 500, 1_000] if db.engine == "postgres" else [])
 
 
 def test_imported_rows_take_ids_after_every_id_given_the_oldest_first(

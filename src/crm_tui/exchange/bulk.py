@@ -15,7 +15,7 @@ with the same details, and `imported` in place of `interaction_created`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -192,44 +192,42 @@ def _told_every_batch(
 
 
 def _write_rows(
-    rows: Sequence[PendingRow],
+    rows: Iterable[PendingRow],
+    expected_rows: int,
     real_ids: dict[int, int],
     *,
     actor: UserRecord,
     file_name: str,
     now: datetime,
     after_batch: Callable[[int], None] | None,
-) -> None:
+) -> int:
     """The interactions, each with its id (reserved, so that tags and
     history need not read them back), then their tags, then an `imported`
     event each; every table in one COPY on PostgreSQL, whose server stores
-    each part while the next is encoded (`store.batch_insert`)."""
-    ids = reserve_ids(Interaction, len(rows))
-    tag_ids = _tag_ids(tag for pending in rows for tag in pending.tags)
+    each part while the next is encoded (`store.batch_insert`). Returns
+    how many rows were written."""
+    ids = reserve_ids(Interaction, expected_rows)
+    written: list[PendingRow] = []
+
+    def interactions() -> Iterator[tuple[Any, ...]]:
+        for index, pending in enumerate(rows):
+            written.append(pending)
+            values = _with_real_ids(pending.values, real_ids)
+            yield (ids[index], pending.uid, *values, 1, now, now)
+
     insert_all(
         Interaction,
         [Interaction.id, *_INTERACTION_FIELDS],
-        _told_every_batch(
-            (
-                (
-                    interaction_id,
-                    pending.uid,
-                    *_with_real_ids(pending.values, real_ids),
-                    1,
-                    now,
-                    now,
-                )
-                for interaction_id, pending in zip(ids, rows, strict=True)
-            ),
-            after_batch,
-        ),
+        _told_every_batch(interactions(), after_batch),
     )
+    ids = ids[: len(written)]
+    tag_ids = _tag_ids(tag for pending in written for tag in pending.tags)
     insert_all(
         InteractionTag,
         [InteractionTag.interaction, InteractionTag.tag],
         (
             (interaction_id, tag_ids[tag])
-            for interaction_id, pending in zip(ids, rows, strict=True)
+            for interaction_id, pending in zip(ids, written, strict=True)
             for tag in pending.tags
         ),
     )
@@ -244,9 +242,10 @@ def _write_rows(
                 real_ids.get(pending.values[_OPPORTUNITY], pending.values[_OPPORTUNITY]),
                 {"file": file_name, "line": pending.line},
             )
-            for interaction_id, pending in zip(ids, rows, strict=True)
+            for interaction_id, pending in zip(ids, written, strict=True)
         ),
     )
+    return len(written)
 
 
 def _rebuild_pays(rows: int) -> bool:
@@ -258,27 +257,30 @@ def _rebuild_pays(rows: int) -> bool:
 @writes
 def write_import(
     plan: ReferencePlan,
-    rows: Sequence[PendingRow],
+    rows: Iterable[PendingRow],
     *,
     actor: UserRecord,
     file_name: str,
+    expected_rows: int,
     after_batch: Callable[[int], None] | None = None,
 ) -> None:
     """Create what the plan names, then every row, in one transaction.
+    `rows` (at most `expected_rows`) may be a generator that checks each
+    row as it is written: what it raises rolls everything back.
     `after_batch(rows_written_so_far)` is called after each batch of rows,
     and with all of them once everything is written; what it raises rolls
-    the whole import back (that is how it is cancelled).
+    the whole import back too (that is how it is cancelled).
 
-    Rows are written from the last to the first: an export lists the newest
-    first, so the oldest gets the smallest Id, and rows of the same moment
-    keep their order when the database is exported again."""
+    The rows come from the file's last to its first: an export lists the
+    newest first, so the oldest gets the smallest Id, and rows of the same
+    moment keep their order when the database is exported again."""
     now = clock.now()
     real_ids = _create_planned(plan, actor, now)
-    newest_last = list(reversed(rows))
 
     def write_all() -> None:
-        _write_rows(
-            newest_last,
+        written = _write_rows(
+            rows,
+            expected_rows,
             real_ids,
             actor=actor,
             file_name=file_name,
@@ -286,9 +288,9 @@ def write_import(
             after_batch=after_batch,
         )
         if after_batch is not None:
-            after_batch(len(newest_last))
+            after_batch(written)
 
-    if _rebuild_pays(len(rows)):
+    if _rebuild_pays(expected_rows):
         with schema.bulk_load(current(), "sqlite"):
             write_all()
     else:

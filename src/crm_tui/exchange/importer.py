@@ -1,11 +1,12 @@
 """Importing a .csv, .xlsx or .xls file of interactions, all or nothing.
 
-Every row is read and validated first, and every problem is reported with
-its line (the header is line 1) and column. Only a file without a single
+Every row is read and validated, and every problem is reported with its
+line (the header is line 1) and column. Only a file without a single
 problem is written, in one transaction: the users, contacts and
 opportunities it names that do not exist yet (users as agents named by
 their user name), then its interactions, each with an `imported` history
-event.
+event. On PostgreSQL the rows are validated as they are written (see
+`_write`); the first that fails rolls the transaction back.
 
 A row whose `id` is already in the database is skipped and reported, never
 updated; an unknown `id` is kept, so that exporting, importing into an
@@ -16,7 +17,9 @@ shared pool; an empty `created_by` means whoever imports.
 An import tells how far it is with `progress(stage, rows_so_far)`, in
 three stages: READING the file (rows read; its last call gives the number
 of data rows), CHECKING them (rows validated, up to that number) and
-WRITING (interactions written, up to the report's `created`). Setting
+WRITING (interactions written, up to the report's `created`). On
+PostgreSQL an import that writes has no CHECKING stage: its rows are
+checked as they are written. Setting
 `cancel` stops it with ImportCancelled at the next row or batch: nothing
 is written, even when writing had begun (the transaction is rolled back).
 """
@@ -24,6 +27,7 @@ is written, even when writing had begun (the transaction is rolled back).
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -44,6 +48,7 @@ from crm_tui.i18n import register, t
 from crm_tui.services.errors import CrmError, ValidationError
 from crm_tui.services.interactions import validate
 from crm_tui.services.records import TypeRecord, UserRecord
+from crm_tui.store.db import current, engine_of
 
 register(
     {
@@ -184,14 +189,14 @@ class _Steps:
         if rows_so_far % PROGRESS_EVERY == 0:
             self.reached(stage, rows_so_far)
         else:
-            self._stop_if_cancelled()
+            self.stop_if_cancelled()
 
     def reached(self, stage: str, rows_so_far: int) -> None:
         if self._progress is not None:
             self._progress(stage, rows_so_far)
-        self._stop_if_cancelled()
+        self.stop_if_cancelled()
 
-    def _stop_if_cancelled(self) -> None:
+    def stop_if_cancelled(self) -> None:
         if self._cancel is not None and self._cancel.is_set():
             raise ImportCancelled()
 
@@ -262,33 +267,67 @@ def _set_aside_known_ids(read: _ReadFile) -> list[tuple[int, str]]:
     return skipped
 
 
-@dataclass
-class _Validated:
-    pending: list[PendingRow]  # kept only while no row has failed: none will be written
-    sample: list[tuple[RowInput, dict[str, Any]]]  # the first rows, with their values
+class _RowFailed(Exception):
+    """A row did not pass its checks: nothing is written."""
 
 
-def _validated(
-    read: _ReadFile, plan: ReferencePlan, actor: UserRecord, steps: _Steps
-) -> _Validated:
-    """Validate every row, adding its problems to `read.problems`."""
-    now = clock.now()
-    result = _Validated([], [])
-    for checked, row in enumerate(read.rows, start=1):
-        steps.row(CHECKING, checked)
-        problems = row.problems + plan.problems(row)
+class _Checks:
+    """The rows' checks, from the file's last row to its first (the order
+    they are written in), each row's problems added to `read.problems`."""
+
+    def __init__(
+        self, read: _ReadFile, plan: ReferencePlan, actor: UserRecord, steps: _Steps
+    ) -> None:
+        self._read = read
+        self._plan = plan
+        self._actor = actor
+        self._steps = steps
+        self._now = clock.now()
+        self._left = iter(reversed(read.rows))
+        self.checked = 0
+        self.passed = 0
+        # The file's first rows that passed (checked last), with their values.
+        self._sample: deque[tuple[RowInput, dict[str, Any]]] = deque(maxlen=PREVIEW_ROWS)
+
+    @property
+    def sample(self) -> list[tuple[RowInput, dict[str, Any]]]:
+        return list(reversed(self._sample))
+
+    def passing(self, *, told: bool) -> Iterator[PendingRow]:
+        """Each row as it passes: the first that does not raises
+        _RowFailed, and `rest` checks the others. `told`: progress says
+        CHECKING (else only a cancel is looked for)."""
+        for row in self._left:
+            pending = self._check(row, told=told)
+            if pending is None:
+                raise _RowFailed()
+            yield pending
+        if told:
+            self._steps.reached(CHECKING, self.checked)
+
+    def rest(self) -> None:
+        """Check the rows not checked yet (nothing will be written)."""
+        for row in self._left:
+            self._check(row, told=True)
+        self._steps.reached(CHECKING, self.checked)
+
+    def _check(self, row: RowInput, *, told: bool) -> PendingRow | None:
+        self.checked += 1
+        if told:
+            self._steps.row(CHECKING, self.checked)
+        else:
+            self._steps.stop_if_cancelled()
+        problems = row.problems + self._plan.problems(row)
         try:
-            values = validate(row.draft(actor.username), plan.resolver, now)
+            values = validate(row.draft(self._actor.username), self._plan.resolver, self._now)
         except ValidationError as exc:
             problems += problems_of(exc)
-        else:
-            if not problems and not read.problems:
-                result.pending.append(PendingRow.of(row.line, values))
-                if len(result.sample) < PREVIEW_ROWS:
-                    result.sample.append((row, values))
-        read.add(row.line, problems)
-    steps.reached(CHECKING, len(read.rows))
-    return result
+        self._read.add(row.line, problems)
+        if problems:
+            return None
+        self.passed += 1
+        self._sample.append((row, values))
+        return PendingRow.of(row.line, values)
 
 
 def _preview(
@@ -342,35 +381,63 @@ def _import(path: Path, actor: UserRecord, dry_run: bool, steps: _Steps) -> Impo
     read = _read(path, steps)
     skipped = _set_aside_known_ids(read)
     plan = ReferencePlan(read.rows, actor)
-    validated = _validated(read, plan, actor, steps)
-    read.rows.clear()  # what is left to write is in `pending`: free the rest
+    checks = _Checks(read, plan, actor, steps)
+    # A file with a problem already known is only checked: a record the
+    # plan cannot create fails every row naming it.
+    if dry_run or read.problems or plan.has_problems or not read.rows:
+        checks.rest()
+    else:
+        try:
+            _write(path, plan, checks, actor=actor, steps=steps, expected_rows=len(read.rows))
+        except _RowFailed:  # rolled back
+            checks.rest()
+    read.rows.clear()  # checked and written: free them
     if read.problems:
         return _failed(read.rows_read, read.problems, dry_run)
-    pending = validated.pending
-    preview = _preview(validated.sample, plan)
-    if pending and not dry_run:
-        steps.reached(WRITING, 0)
-        try:
-            write_import(
-                plan,
-                pending,
-                actor=actor,
-                file_name=path.name,
-                after_batch=lambda written: steps.reached(WRITING, written),
-            )
-        except IntegrityError as exc:
-            # Validation saw the database before the write transaction began:
-            # someone created the same id, code or name in between.
-            reason = (str(exc).strip() or type(exc).__name__).splitlines()[0]
-            raise CrmError("exchange.error.changed_meanwhile", reason=reason) from exc
     return ImportReport(
         rows_read=read.rows_read,
-        created=len(pending),
+        created=checks.passed,
         skipped_existing=tuple(skipped),
         errors=(),
         users_created=len(plan.new_users),
         contacts_created=len(plan.new_contacts),
         opportunities_created=len(plan.new_opportunities),
         dry_run=dry_run,
-        preview=preview,
+        preview=_preview(checks.sample, plan),
     )
+
+
+def _write(
+    path: Path,
+    plan: ReferencePlan,
+    checks: _Checks,
+    *,
+    actor: UserRecord,
+    steps: _Steps,
+    expected_rows: int,
+) -> None:
+    """Write the rows as they pass their checks, in one transaction.
+
+    On PostgreSQL each row is checked as it is written (WRITING is the
+    only progress), so the server stores the rows that passed while the
+    next ones are checked, on the other core; a row that fails rolls the
+    transaction back. On SQLite, which writes in this process, and where
+    the write transaction keeps every other writer waiting, all rows are
+    checked before it begins."""
+    in_the_write = engine_of(current()) == "postgres"
+    rows = checks.passing(told=False) if in_the_write else list(checks.passing(told=True))
+    steps.reached(WRITING, 0)
+    try:
+        write_import(
+            plan,
+            rows,
+            actor=actor,
+            file_name=path.name,
+            expected_rows=expected_rows,
+            after_batch=lambda written: steps.reached(WRITING, written),
+        )
+    except IntegrityError as exc:
+        # The checks saw the database before the write transaction began:
+        # someone created the same id, code or name in between.
+        reason = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+        raise CrmError("exchange.error.changed_meanwhile", reason=reason) from exc

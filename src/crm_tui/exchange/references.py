@@ -164,6 +164,11 @@ class ReferencePlan:
                 self.new_opportunities[code] = NewOpportunity(found[0], code, title, contact)
             self.resolver.opportunities[code] = found
 
+    @property
+    def has_problems(self) -> bool:
+        """Whether a record the rows name cannot be created as written."""
+        return bool(self._user_problems or self._contact_problems or self._opportunity_problems)
+
     def contact_names(self, codes: Iterable[str]) -> dict[str, str]:
         """The name each contact will have: a new one's from the file, a
         known one's from the database (the file's is not written over it)."""
