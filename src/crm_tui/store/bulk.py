@@ -18,14 +18,9 @@ BATCH = 500
 T = TypeVar("T")
 
 
-def chunks(items: Sequence[T], size: int = BATCH) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def batched(items: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
-    """`items` in lists of `size` (the last one shorter), read lazily: for
-    rows that a generator makes as they are written."""
+    """`items` in lists of `size` (the last one shorter), read lazily, so
+    also rows that a generator makes as they are written."""
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
@@ -33,8 +28,8 @@ def batched(items: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
 
 def in_chunks(column: Any, values: Iterable[str]) -> Iterator[Any]:
     """`column IN (...)` conditions that together cover `values`."""
-    for chunk in chunks(sorted(set(values))):
-        yield column.in_(list(chunk))
+    for chunk in batched(sorted(set(values))):
+        yield column.in_(chunk)
 
 
 def lookup(key: Any, value: Any, wanted: Iterable[Any]) -> dict[Any, Any]:
@@ -45,13 +40,13 @@ def lookup(key: Any, value: Any, wanted: Iterable[Any]) -> dict[Any, Any]:
     db = current()
     table = key.model._meta.table_name
     found: dict[Any, Any] = {}
-    for chunk in chunks(sorted(set(wanted))):
+    for chunk in batched(sorted(set(wanted))):
         marks = ", ".join([db.param] * len(chunk))
         sql = (
             f'SELECT "{key.column_name}", "{value.column_name}" FROM "{table}" '
             f'WHERE "{key.column_name}" IN ({marks})'
         )
-        found.update(db.execute_sql(sql, list(chunk)).fetchall())
+        found.update(db.execute_sql(sql, chunk).fetchall())
     return found
 
 
