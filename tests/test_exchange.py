@@ -340,6 +340,10 @@ def test_import_creates_missing_users_contacts_and_opportunities(
     contact_events = history.list_history(contact_id=call.contact_id)
     assert "contact_created" in {e.action for e in contact_events}
     assert "opportunity_created" in {e.action for e in contact_events}
+    # The import's own event names the new contact and opportunity by their real ids.
+    assert "imported" in {e.action for e in contact_events}
+    opportunity_events = history.list_history(opportunity_id=call.opportunity_id)
+    assert "imported" in {e.action for e in opportunity_events}
 
 
 def test_one_bad_row_writes_nothing_and_names_its_line(world: World, tmp_path: Path) -> None:

@@ -207,12 +207,13 @@ def _write_rows(
     each part while the next is encoded (`store.batch_insert`). Returns
     how many rows were written."""
     ids = reserve_ids(Interaction, expected_rows)
-    written: list[PendingRow] = []
+    # Each row written, with its real contact and opportunity ids.
+    written: list[tuple[PendingRow, int, int | None]] = []
 
     def interactions() -> Iterator[tuple[Any, ...]]:
         for index, pending in enumerate(rows):
-            written.append(pending)
             values = _with_real_ids(pending.values, real_ids)
+            written.append((pending, values[_CONTACT], values[_OPPORTUNITY]))
             yield (ids[index], pending.uid, *values, 1, now, now)
 
     insert_all(
@@ -221,13 +222,13 @@ def _write_rows(
         _told_every_batch(interactions(), after_batch),
     )
     ids = ids[: len(written)]
-    tag_ids = _tag_ids(tag for pending in written for tag in pending.tags)
+    tag_ids = _tag_ids(tag for pending, _, _ in written for tag in pending.tags)
     insert_all(
         InteractionTag,
         [InteractionTag.interaction, InteractionTag.tag],
         (
             (interaction_id, tag_ids[tag])
-            for interaction_id, pending in zip(ids, written, strict=True)
+            for interaction_id, (pending, _, _) in zip(ids, written, strict=True)
             for tag in pending.tags
         ),
     )
@@ -236,13 +237,8 @@ def _write_rows(
         actor_id=actor.id,
         at=now,
         items=(
-            (
-                interaction_id,
-                real_ids.get(pending.values[_CONTACT], pending.values[_CONTACT]),
-                real_ids.get(pending.values[_OPPORTUNITY], pending.values[_OPPORTUNITY]),
-                {"file": file_name, "line": pending.line},
-            )
-            for interaction_id, pending in zip(ids, written, strict=True)
+            (interaction_id, contact, opportunity, {"file": file_name, "line": pending.line})
+            for interaction_id, (pending, contact, opportunity) in zip(ids, written, strict=True)
         ),
     )
     return len(written)
