@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Input, Label, OptionList
 from textual.widgets._toast import Toast
@@ -31,6 +32,7 @@ from crm_tui.services.listing import get_interaction
 from crm_tui.services.records import InteractionRecord
 from crm_tui.services.text import clean_line
 from crm_tui.store import db as store_db
+from crm_tui.widgets.interaction_table import InteractionTable
 from crm_tui.widgets.party_header import PartyHeader
 from crm_tui.widgets.upcoming_panel import UpcomingPanel
 
@@ -527,6 +529,47 @@ async def test_a_screen_pop_lands_here_and_q_goes_to_the_main_screen(
         await settle(pilot)
         assert not isinstance(app.screen, screen) and app.is_running
         assert app.current_mode == main
+
+
+@pytest.mark.parametrize(
+    "landing",
+    [("opportunity", "OP-002", TimelineScreen), ("contact", "C-002", ContactScreen)],
+    ids=["opportunity", "contact"],
+)
+async def test_a_screen_pops_rows_are_there_when_its_screen_first_shows(
+    world: World, db: store_db.Target, now: None, landing: tuple[str, str, type[Any]]
+) -> None:
+    """Read beside the database's opening: the list is never seen empty
+    and loading (issue 8), and it is the same list as read in the screen."""
+    option, code, screen = landing
+    for hours in range(3):
+        log(
+            f"De C-002 {hours}", NOW - timedelta(hours=hours), contact="C-002", opportunity="OP-002"
+        )
+    log("De otra", NOW, contact="C-001", opportunity="OP-001")
+    store_db.close()
+    states: list[tuple[int, bool]] = []
+
+    def watch(message: Message) -> None:
+        if isinstance(message, InteractionTable.StateChanged) and isinstance(
+            message.table.screen, screen
+        ):
+            states.append((message.loaded, message.loading))
+
+    app = make_app(db, **{option: code})
+    async with app.run_test(size=(100, 30), message_hook=watch) as pilot:
+        await settle(pilot, lambda: app.startup_ms is not None)
+        assert isinstance(app.screen, screen)
+        assert column_texts(table_in_front(app), "subject") == [
+            "De C-002 0",
+            "De C-002 1",
+            "De C-002 2",
+        ]
+        assert states and all(state == (3, False) for state in states)
+        await pilot.press("r")  # a reload reads them, as any later load does
+        await settle(pilot)
+        assert (3, True) in states
+        assert column_texts(table_in_front(app), "subject")[0] == "De C-002 0"
 
 
 # --- hostile text --------------------------------------------------------------------------

@@ -3,9 +3,10 @@
 The first frame comes before anything touches the database: the first
 screen shows at once with "Opening the database…", and a thread worker
 connects, migrates, resolves who is acting and where to land (screen pop),
-then hands that to the screen. Every later query also runs in a worker.
-Under a screen pop the main screen below is built only when first seen
-(`CoveredMainScreen`).
+reads what a screen pop's party screen shows first, then hands that to
+the screen. Every later query also runs in a worker. Under a screen pop
+the main screen below is built only when first seen (`CoveredMainScreen`).
+No garbage collection runs until the first screen is up (`idle_gc`).
 
 The main screens (My queue, upcoming events, all interactions, contacts,
 opportunities, notifications) are modes, each with its own stack: a number
@@ -61,12 +62,11 @@ from textual.widgets import Header, Label, Static
 from crm_tui import STARTED_AT, clock, i18n
 from crm_tui.config import AppOptions
 from crm_tui.i18n import register, t
-from crm_tui.idle_gc import IDLE_SECONDS, IdleCollector
+from crm_tui.idle_gc import HOLD_SECONDS, IDLE_SECONDS, IdleCollector
 from crm_tui.screens.base import CrmScreen
 from crm_tui.screens.covered_main import CoveredMainScreen
-from crm_tui.screens.navigation import open_contact, open_interaction, open_opportunity
+from crm_tui.screens.navigation import open_interaction
 from crm_tui.services.changes import ChangeMarker, Changes, check_for_changes, watch_changes
-from crm_tui.services.contacts import get_contact, get_opportunity
 from crm_tui.services.defaults import install_defaults
 from crm_tui.services.errors import CrmError, NotFound
 from crm_tui.services.listing import get_interaction
@@ -86,6 +86,7 @@ from crm_tui.widgets.list_timing import ListTimings
 if TYPE_CHECKING:
     from textual.timer import Timer
 
+    from crm_tui.screens.party import PartyRead, PartyScreen
     from crm_tui.services.chores import ChoresDone
     from crm_tui.store.change_watch import ChangeWatcher
 
@@ -119,31 +120,52 @@ DEBUG_ENV = "CRM_TUI_DEBUG"
 @dataclass(frozen=True)
 class Landing:
     """Where the app opens (screen pop): the screen to open over the main
-    screen, and what went wrong with the requested code, if anything."""
+    screen, with what it shows first already read, and what went wrong
+    with the requested code, if anything."""
 
-    opportunity: str | None = None
-    contact: str | None = None
+    party: PartyRead[Any] | None = None
+    """What the party screen of `party_screen_pop` shows first."""
     interaction: InteractionRecord | None = None
     problem: str | None = None
+
+
+PartyScreenPop = tuple["type[PartyScreen[Any]]", str]
+"""The party screen a screen pop opens, and the code asked for."""
+
+
+def party_screen_pop(options: AppOptions) -> PartyScreenPop | None:
+    """The screen of `--opportunity` or `--contact`. Imports its module:
+    call it on the UI thread before the database opens (see `on_mount`)."""
+    if options.opportunity:
+        from crm_tui.screens.timeline import TimelineScreen
+
+        return TimelineScreen, options.opportunity
+    if options.contact:
+        from crm_tui.screens.contact import ContactScreen
+
+        return ContactScreen, options.contact
+    return None
 
 
 START_MODE = "queue"
 
 
-def resolve_landing(options: AppOptions) -> Landing:
-    """The screen pop of `--interaction`, `--opportunity` or `--contact`
-    (queries: call it from a worker). An unknown code lands on the list
-    it would have opened from (opportunities, contacts, all interactions)
-    with a message, so the agent can look for the right one."""
+def resolve_landing(options: AppOptions, party_pop: PartyScreenPop | None) -> Landing:
+    """The screen pop of `--interaction`, or of `--opportunity` or
+    `--contact` (`party_pop`), with queries: call it from a worker. What
+    a party screen shows first (the party, its first page) is read here,
+    beside the database's opening, so that its first frame has the rows,
+    instead of after two round trips of its own (the party, then the
+    page). An unknown code lands on the list it would have opened from
+    (opportunities, contacts, all interactions) with a message, so the
+    agent can look for the right one."""
     try:
         if options.interaction:
             interaction = get_interaction(options.interaction)
             return Landing(interaction=interaction)
-        if options.opportunity:
-            code = get_opportunity(options.opportunity).code
-            return Landing(opportunity=code)
-        if options.contact:
-            return Landing(contact=get_contact(options.contact).code)
+        if party_pop is not None:
+            screen, code = party_pop
+            return Landing(party=screen.read_ahead(code))
     except NotFound as error:
         return Landing(problem=error.message())
     return Landing()
@@ -325,6 +347,7 @@ class CrmApp(App[None]):
         self._poll_timer: Timer | None = None
         self._reminders_due = 0.0  # time.monotonic() of the next reminder run
         self._watching = False  # live updates started (`_start_live_updates`)
+        self._party_pop: PartyScreenPop | None = None
         self._doing_chores = False
 
     def data_changed(self) -> None:
@@ -534,6 +557,12 @@ class CrmApp(App[None]):
             # terminal restore, which would only fail writing to it.
             os._exit(129)
 
+    def on_load(self) -> None:
+        # Here, not in __init__: an app that is made but never run would
+        # leave collections off.
+        self.idle_collector.hold()
+        self.set_timer(HOLD_SECONDS, self.idle_collector.start, name="collections resume")
+
     async def on_mount(self) -> None:
         self.set_interval(IDLE_SECONDS, self.idle_collector.tick, name="idle collection")
         stdin = sys.__stdin__
@@ -556,8 +585,12 @@ class CrmApp(App[None]):
         # The database opens while the first screen is built and painted.
         # Its answer is a message, handled after this handler: the screen a
         # screen pop lands on (known before the database is open) is there
-        # for it, showing "Opening the database…" meanwhile.
-        self._open_database()
+        # for it, showing "Opening the database…" meanwhile. A party
+        # screen's module is imported first, here: imported by the thread
+        # that reads what it shows, both threads took turns importing and
+        # the bench's first frame came 50 ms later.
+        self._party_pop = party_screen_pop(self.options)
+        self._open_database(self._party_pop)
         mode = requested_mode(self.options)
         if is_screen_pop(self.options):
             self._cover_main_screen(mode)
@@ -585,7 +618,7 @@ class CrmApp(App[None]):
         self.push_screen(CommandPalette(providers=[ThemeProvider], placeholder=placeholder))
 
     @work(thread=True, exclusive=True, group="startup")
-    def _open_database(self) -> None:
+    def _open_database(self, party_pop: PartyScreenPop | None) -> None:
         try:
             try:
                 db = store_db.connect(
@@ -597,7 +630,7 @@ class CrmApp(App[None]):
                 if not list_types():
                     install_defaults()  # a new database: the shipped types
                 actor = resolve_actor(self.options.username)
-                landing = resolve_landing(self.options)
+                landing = resolve_landing(self.options, party_pop)
                 marker = check_for_changes(actor.id).marker
             finally:
                 store_db.close()  # this thread's connection; kept for the workers
@@ -617,17 +650,16 @@ class CrmApp(App[None]):
         )
         landing = message.landing
         screen = self.screen
-        screen_pop = landing.opportunity or landing.contact or landing.interaction
+        screen_pop = landing.party or landing.interaction
         # Under a screen pop the main screen loads when it is next shown:
         # its queries would hold up the screen the person asked for.
         if isinstance(screen, CrmScreen) and not screen_pop:
             screen.refresh_if_stale()
         elif isinstance(screen, CoveredMainScreen) and not screen_pop:
             screen.replace()  # the code was unknown: the list to look in, now
-        if landing.opportunity is not None:
-            open_opportunity(self, landing.opportunity)
-        elif landing.contact is not None:
-            open_contact(self, landing.contact)
+        if landing.party is not None and self._party_pop is not None:
+            party_screen, _code = self._party_pop
+            self.push_screen(party_screen.showing(landing.party))
         elif landing.interaction is not None:
             open_interaction(self, landing.interaction)
         if landing.problem:

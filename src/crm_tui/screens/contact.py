@@ -105,10 +105,12 @@ class ContactScreen(PartyScreen[ContactParty]):
         self.query_one(PartyHeader).show_contact(party.contact)
         self._show_opportunities(party.opportunities)
 
-    def code_of(self, party: ContactParty) -> str:
+    @staticmethod
+    def code_of(party: ContactParty) -> str:
         return party.contact.code
 
-    def scope_of(self, party: ContactParty) -> InteractionFilter:
+    @staticmethod
+    def scope_of(party: ContactParty) -> InteractionFilter:
         return InteractionFilter(contacts=(party.contact.code,))
 
     def new_for(self, party: ContactParty) -> tuple[str, str | None]:

@@ -5,14 +5,18 @@ party's history.
 
 The party is looked up by code in a worker; the list is scoped to the
 code the database answered with, so it never loads before the party is
-known. A code that does not exist (any more) is a toast and back.
+known. A code that does not exist (any more) is a toast and back. A
+screen pop's screen comes with its party and its first page already read
+(`PartyScreen.read_ahead`, beside the database's opening), so its rows are
+in its first frame.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from peewee import DatabaseError
 from textual import on
@@ -30,7 +34,7 @@ from crm_tui.services.records import InteractionFilter, InteractionRecord
 from crm_tui.widgets import safe
 from crm_tui.widgets.background import run_db
 from crm_tui.widgets.interaction_browser import InteractionBrowser
-from crm_tui.widgets.interaction_table import InteractionTable
+from crm_tui.widgets.interaction_table import InteractionTable, RecordPage, filtered_source
 from crm_tui.widgets.permission_gate import (
     Access,
     add_refusal_keys,
@@ -56,6 +60,16 @@ register(
 PartyT = TypeVar("PartyT")
 
 
+@dataclass(frozen=True)
+class PartyRead(Generic[PartyT]):
+    """A party and the first page of its interactions (of `scope`), read
+    before its screen opened."""
+
+    party: PartyT
+    scope: InteractionFilter
+    first_page: RecordPage
+
+
 # Keys that need a permission: hidden without it (see widgets.permission_gate).
 GATES = {"delete": DELETE_INTERACTION}
 
@@ -79,11 +93,27 @@ class PartyScreen(CrmScreen[None], Generic[PartyT]):
     kind: ClassVar[str]
     """Which party a screen of this class shows: "opportunity" or "contact"."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, read: PartyRead[PartyT] | None = None) -> None:
+        """`read`: the party of `code` and its first page (`read_ahead`),
+        shown on the first load instead of reading them again."""
         super().__init__()
         self.code = code.strip()
         self.party: PartyT | None = None
+        self._read = read
         add_refusal_keys(self, GATES)
+
+    @classmethod
+    def read_ahead(cls, code: str) -> PartyRead[PartyT]:
+        """What the screen of `code` shows first, read before it opens
+        (service calls only: runs in a worker)."""
+        party = cls.fetch(code)
+        scope = cls.scope_of(party)
+        return PartyRead(party, scope, filtered_source(scope)(None))
+
+    @classmethod
+    def showing(cls, read: PartyRead[PartyT]) -> Self:
+        """The screen of what `read_ahead` read."""
+        return cls(cls.code_of(read.party), read)
 
     # -- what a subclass provides ----------------------------------------------------
 
@@ -95,10 +125,12 @@ class PartyScreen(CrmScreen[None], Generic[PartyT]):
     def show_party(self, party: PartyT) -> None:
         raise NotImplementedError
 
-    def code_of(self, party: PartyT) -> str:
+    @staticmethod
+    def code_of(party: PartyT) -> str:
         raise NotImplementedError
 
-    def scope_of(self, party: PartyT) -> InteractionFilter:
+    @staticmethod
+    def scope_of(party: PartyT) -> InteractionFilter:
         raise NotImplementedError
 
     def new_for(self, party: PartyT) -> tuple[str, str | None]:
@@ -127,13 +159,18 @@ class PartyScreen(CrmScreen[None], Generic[PartyT]):
 
     def load_data(self, *, first: bool) -> None:
         with_access(self, self.access_read)
-        run_db(
-            self,
-            partial(self.fetch, self.code),
-            done=self._party_loaded,
-            failed=self._party_failed,
-            group=f"{self.kind}-party",
-        )
+        read, self._read = self._read, None
+        if first and read is not None:
+            self.browser.preload(read.scope, read.first_page)
+            self._party_loaded(read.party)
+        else:
+            run_db(
+                self,
+                partial(self.fetch, self.code),
+                done=self._party_loaded,
+                failed=self._party_failed,
+                group=f"{self.kind}-party",
+            )
         if not first:
             self.browser.reload()
         self.load_more()

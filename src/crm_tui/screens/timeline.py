@@ -191,10 +191,12 @@ class TimelineScreen(PartyScreen[TimelineParty]):
             return False
         return super().check_action(action, parameters)
 
-    def code_of(self, party: TimelineParty) -> str:
+    @staticmethod
+    def code_of(party: TimelineParty) -> str:
         return party.opportunity.code
 
-    def scope_of(self, party: TimelineParty) -> InteractionFilter:
+    @staticmethod
+    def scope_of(party: TimelineParty) -> InteractionFilter:
         return InteractionFilter(opportunities=(party.opportunity.code,))
 
     def new_for(self, party: TimelineParty) -> tuple[str, str | None]:

@@ -49,6 +49,7 @@ from crm_tui.widgets.interaction_table import (
     COLUMNS,
     ColumnSpec,
     InteractionTable,
+    RecordPage,
     filtered_source,
 )
 from crm_tui.widgets.list_timing import FILTER, SEARCH
@@ -195,6 +196,7 @@ class InteractionBrowser(Widget):
         self._table_state: InteractionTable.StateChanged | None = None
         self.filter_state: FilterState = NO_FILTERS
         """The sidebar's filters, also while it is not built."""
+        self._preloaded: tuple[InteractionFilter, RecordPage] | None = None
 
     def compose(self) -> ComposeResult:
         remembered = self._saved_state()
@@ -293,10 +295,17 @@ class InteractionBrowser(Widget):
             self._count_soon()
         self._remember()
 
+    def preload(self, wanted: InteractionFilter, first_page: RecordPage) -> None:
+        """The first page of `wanted`, already read: the next load shows it
+        without a query if that load is of `wanted` (nothing narrowed it)."""
+        self._preloaded = (wanted, first_page)
+
     def _load(self, *, measure: str | None = None) -> None:
         wanted = self.effective_filter()
+        preloaded, self._preloaded = self._preloaded, None
         if wanted is not None:
-            self.table.load(filtered_source(wanted), measure=measure)
+            page = preloaded[1] if preloaded is not None and preloaded[0] == wanted else None
+            self.table.load(filtered_source(wanted), measure=measure, first_page=page)
             self._count_soon()
             with_access(self)
 

@@ -278,17 +278,28 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
 
     # -- public -----------------------------------------------------------------
 
-    def load(self, source: PageSource[T], *, measure: str | None = None) -> None:
+    def load(
+        self,
+        source: PageSource[T],
+        *,
+        measure: str | None = None,
+        first_page: KeysetPage[T] | None = None,
+    ) -> None:
         """Show `source` from its first page. The rows shown stay until that
         page arrives, so a refresh or a new search does not flash empty.
         `measure`: the kind of key-to-rows latency this load counts as, if
-        a key asked for it (see `list_timing`)."""
+        a key asked for it (see `list_timing`). `first_page`: that page,
+        already read (a screen pop's), shown now without a query."""
         self._source = source
         self._generation += 1
         self._next = None
         self._ahead = None
         self._failed = False
-        self._start_fetch(None, self._stamp(measure))
+        if first_page is None:
+            self._start_fetch(None, self._stamp(measure))
+            return
+        self._fetching = False  # a page still on its way is of the list before
+        self._show_page(self._prepared(self._generation, first_page, language(), None), None)
 
     def reload(self) -> None:
         """The same source again from the top, reading as many pages as it
@@ -410,12 +421,19 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
             if not worker.is_cancelled:
                 self.post_message(self._FetchFailed(generation, reason))
             return
+        fetched = self._prepared(generation, page, lang, after)
+        if not worker.is_cancelled:
+            self.post_message(fetched)
+
+    def _prepared(
+        self, generation: int, page: KeysetPage[T], lang: str, after: Any | None
+    ) -> _Fetched:
+        """`page` (the one after `after`) with its cells drawn and measured."""
         now = clock.now()
         columns = self.columns_spec
         rows = [row_cells(columns, record, lang, now) for record in page.items]
         widths = [max((row[i].cell_len for row in rows), default=0) for i in range(len(columns))]
-        if not worker.is_cancelled:
-            self.post_message(self._Fetched(generation, page, rows, widths, after is None))
+        return self._Fetched(generation, page, rows, widths, after is None)
 
     @on(_Fetched)
     def _page_arrived(self, message: _Fetched) -> None:
@@ -467,8 +485,18 @@ class PagedTable(DataTable[Text], Generic[T], inherit_bindings=False):
         self._keep_focus_promise()
         self._post_state()
         self._maybe_load_more()
-        if self._next is not None and not self._fetching:
-            self._start_fetch(self._next, wanted=False)
+        # After the frame that paints these rows: reading ahead meanwhile
+        # would take turns with that frame for the GIL (the first screen
+        # painted its rows 30 ms later).
+        self.call_after_refresh(self._read_ahead, self._generation, self._next)
+
+    def _read_ahead(self, generation: int, after: Any | None) -> None:
+        """The page after the rows shown, kept aside until wanted; unless
+        the list or its last page changed meanwhile, or one is on its way."""
+        if generation != self._generation or after is None or after != self._next:
+            return
+        if not self._fetching and self._ahead is None:
+            self._start_fetch(after, wanted=False)
 
     @on(_FetchFailed)
     def _show_failure(self, message: _FetchFailed) -> None:
