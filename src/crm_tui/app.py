@@ -124,7 +124,7 @@ class Landing:
     with the requested code, if anything."""
 
     party: PartyRead[Any] | None = None
-    """What the party screen of `party_screen_pop` shows first."""
+    """What the party screen of `--opportunity` or `--contact` shows first."""
     interaction: InteractionRecord | None = None
     problem: str | None = None
 
@@ -347,7 +347,6 @@ class CrmApp(App[None]):
         self._poll_timer: Timer | None = None
         self._reminders_due = 0.0  # time.monotonic() of the next reminder run
         self._watching = False  # live updates started (`_start_live_updates`)
-        self._party_pop: PartyScreenPop | None = None
         self._doing_chores = False
 
     def data_changed(self) -> None:
@@ -589,8 +588,7 @@ class CrmApp(App[None]):
         # screen's module is imported first, here: imported by the thread
         # that reads what it shows, both threads took turns importing and
         # the bench's first frame came 50 ms later.
-        self._party_pop = party_screen_pop(self.options)
-        self._open_database(self._party_pop)
+        self._open_database(party_screen_pop(self.options))
         mode = requested_mode(self.options)
         if is_screen_pop(self.options):
             self._cover_main_screen(mode)
@@ -657,9 +655,8 @@ class CrmApp(App[None]):
             screen.refresh_if_stale()
         elif isinstance(screen, CoveredMainScreen) and not screen_pop:
             screen.replace()  # the code was unknown: the list to look in, now
-        if landing.party is not None and self._party_pop is not None:
-            party_screen, _code = self._party_pop
-            self.push_screen(party_screen.showing(landing.party))
+        if landing.party is not None:
+            self.push_screen(landing.party.screen())
         elif landing.interaction is not None:
             open_interaction(self, landing.interaction)
         if landing.problem:

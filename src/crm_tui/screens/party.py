@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from peewee import DatabaseError
 from textual import on
@@ -63,11 +63,17 @@ PartyT = TypeVar("PartyT")
 @dataclass(frozen=True)
 class PartyRead(Generic[PartyT]):
     """A party and the first page of its interactions (of `scope`), read
-    before its screen opened."""
+    by `screen_class.read_ahead` before its screen opened."""
 
+    screen_class: type[PartyScreen[PartyT]]
     party: PartyT
     scope: InteractionFilter
     first_page: RecordPage
+
+    def screen(self) -> PartyScreen[PartyT]:
+        """The party's screen, showing what was read (build it on the UI
+        thread)."""
+        return self.screen_class(self.screen_class.code_of(self.party), self)
 
 
 # Keys that need a permission: hidden without it (see widgets.permission_gate).
@@ -108,12 +114,7 @@ class PartyScreen(CrmScreen[None], Generic[PartyT]):
         (service calls only: runs in a worker)."""
         party = cls.fetch(code)
         scope = cls.scope_of(party)
-        return PartyRead(party, scope, filtered_source(scope)(None))
-
-    @classmethod
-    def showing(cls, read: PartyRead[PartyT]) -> Self:
-        """The screen of what `read_ahead` read."""
-        return cls(cls.code_of(read.party), read)
+        return PartyRead(cls, party, scope, filtered_source(scope)(None))
 
     # -- what a subclass provides ----------------------------------------------------
 
